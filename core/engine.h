@@ -99,6 +99,8 @@ class Iterator {
 
 class Engine {
  public:
+  // Closes the pool without a final Sync: what no Sync covered is dropped on
+  // the next Open, exactly as after a crash. Call Sync() first to keep it.
   virtual ~Engine() = default;
 
   // Creates a new pool file at `path` (refuses an existing file with
@@ -130,9 +132,9 @@ class Engine {
 
   // Values -----------------------------------------------------------------
   // Appends `bytes` to the value region and returns the extents they landed
-  // in, with file offsets starting at `file_offset` (one extent per value
-  // block touched). NoSpace if the pool cannot hold them: then nothing is
-  // appended.
+  // in, with file offsets starting at `file_offset` (the value region is
+  // contiguous in the address space, so today one extent). NoSpace if the
+  // pool cannot hold them: then nothing is appended.
   virtual Status AppendValue(std::string_view bytes, uint64_t file_offset,
                              std::vector<Extent>* extents) = 0;
   // Copies `length` bytes at `addr` into `out`. Corruption if the range is

@@ -1,0 +1,99 @@
+// EngineImpl: the Engine over one Pool.
+//
+// Commit and recovery invariants (each has a test in core/recovery_test.cc):
+//  (1) Value bytes are persisted before any checkpoint that covers a record
+//      pointing at them: Sync persists the value range first.
+//  (2) Key records are persisted before the checkpoint that covers them.
+//  (3) The checkpoint is written only at batch boundaries (appends and the
+//      capture of the watermarks both hold write_mu_), so a batch is either
+//      wholly below the durable watermark or wholly above it.
+//  (4) Nothing above a durable watermark (value_top, open_key_used) is
+//      trusted after a restart; new appends overwrite it.
+//  (5) The newest checkpoint slot with a valid checksum wins.
+//  (6) A block is sealed (index, filter, footer written) before the
+//      checkpoint that names the next block as open.
+//
+// States of a key block: open (records appended; indexed in DRAM by
+// open_index_) --Seal()--> sealed (immutable; SortedEntry array + filter in
+// the pool; searched by SealedKeyBlock). Recovery rebuilds open_index_ by
+// scanning the open block up to the durable watermark (Recover()).
+//
+// Lock order: sync_mu_ before write_mu_ before index_mu_.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "core/engine.h"
+#include "core/key_block.h"
+#include "core/pool.h"
+
+namespace kvbos {
+
+class EngineImpl final : public Engine {
+ public:
+  explicit EngineImpl(std::unique_ptr<Pool> pool);
+  // Loads sealed blocks and rebuilds the open block's index.
+  Status Recover();
+
+  Status Get(std::string_view key, Record* record) override;
+  Status Put(std::string_view key, std::string_view value, const Attributes& attrs) override;
+  Status Delete(std::string_view key) override;
+  Status Scan(std::string_view prefix, const std::function<bool(const Record&)>& fn) override;
+  Status Apply(const WriteBatch& batch) override;
+  std::unique_ptr<Iterator> NewIterator() override;
+
+  Status AppendValue(std::string_view bytes, uint64_t file_offset,
+                     std::vector<Extent>* extents) override;
+  Status ReadValue(Address addr, uint64_t length, char* out) override;
+  Status LoadExtents(const Record& record, ExtentList* extents) override;
+  Status ReadContent(const ExtentList& extents, uint64_t offset, uint64_t length,
+                     char* out) override;
+  Status MakeContentRecord(const ExtentList& extents, const Attributes& attrs,
+                           Record* record) override;
+
+  Status Sync() override;
+  bool Dirty() const override;
+  EngineStats Stats() const override;
+  bool read_only() const override { return pool_->read_only(); }
+
+  // An iterator limited to keys starting with `prefix` (Scan and readdir).
+  std::unique_ptr<Iterator> NewPrefixIterator(std::string_view prefix);
+
+ private:
+  struct PendingRecord {
+    std::string_view key;
+    const Record* record;
+  };
+
+  Status CheckWritable() const;
+  Status AppendValueLocked(std::string_view bytes, Address* addr);
+  Status AppendRecordsLocked(const std::vector<PendingRecord>& records);
+  Status StartOpenBlockLocked();
+  Status SealAndAdvanceLocked();
+  uint64_t FramesInUseLocked(uint64_t value_blocks, uint64_t key_blocks) const;
+
+  const std::unique_ptr<Pool> pool_;
+  const uint32_t value_block_size_;
+  const uint32_t key_block_size_;
+
+  mutable std::mutex sync_mu_;   // one Sync at a time
+  mutable std::mutex write_mu_;  // appends of values and records
+  std::atomic<uint64_t> value_top_{0};  // next value address; readers check against it
+  Address open_block_ = 0;              // GUARDED_BY(write_mu_)
+  uint32_t open_used_ = 0;              // GUARDED_BY(write_mu_); 0 = header not yet written
+  uint64_t value_blocks_ = 0;           // GUARDED_BY(write_mu_)
+  uint64_t key_blocks_ = 0;             // GUARDED_BY(write_mu_), including the open one
+
+  mutable std::shared_mutex index_mu_;
+  std::map<std::string, Address, std::less<>> open_index_;  // GUARDED_BY(index_mu_)
+  std::vector<SealedKeyBlock> sealed_;  // GUARDED_BY(index_mu_), oldest first
+
+};
+
+}  // namespace kvbos

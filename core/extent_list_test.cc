@@ -1,0 +1,70 @@
+#include "core/extent_list.h"
+
+#include <gtest/gtest.h>
+
+namespace kvbos {
+namespace {
+
+TEST(ExtentListTest, SequentialWritesMergeIntoOneExtent) {
+  ExtentList list;
+  list.Insert({0, 100, 1000});
+  list.Insert({100, 50, 1100});
+  ASSERT_EQ(list.extents().size(), 1u);
+  EXPECT_EQ(list.extents()[0], (Extent{0, 150, 1000}));
+}
+
+TEST(ExtentListTest, OverwriteInTheMiddleSplitsTheOldExtent) {
+  ExtentList list;
+  list.Insert({0, 100, 1000});
+  list.Insert({40, 10, 5000});
+  ASSERT_EQ(list.extents().size(), 3u);
+  EXPECT_EQ(list.extents()[0], (Extent{0, 40, 1000}));
+  EXPECT_EQ(list.extents()[1], (Extent{40, 10, 5000}));
+  EXPECT_EQ(list.extents()[2], (Extent{50, 50, 1050}));
+  EXPECT_EQ(list.StoredBytes(), 100u);
+}
+
+TEST(ExtentListTest, OverwriteSpanningSeveralExtentsReplacesThem) {
+  ExtentList list;
+  list.Insert({0, 10, 100});
+  list.Insert({20, 10, 200});
+  list.Insert({40, 10, 300});
+  list.Insert({5, 40, 900});
+  ASSERT_EQ(list.extents().size(), 3u);
+  EXPECT_EQ(list.extents()[0], (Extent{0, 5, 100}));
+  EXPECT_EQ(list.extents()[1], (Extent{5, 40, 900}));
+  EXPECT_EQ(list.extents()[2], (Extent{45, 5, 305}));
+}
+
+TEST(ExtentListTest, TruncateDropsAndShortensExtents) {
+  ExtentList list;
+  list.Insert({0, 10, 100});
+  list.Insert({20, 10, 200});
+  list.TruncateTo(25);
+  ASSERT_EQ(list.extents().size(), 2u);
+  EXPECT_EQ(list.extents()[1], (Extent{20, 5, 200}));
+  list.TruncateTo(5);
+  ASSERT_EQ(list.extents().size(), 1u);
+  EXPECT_EQ(list.extents()[0], (Extent{0, 5, 100}));
+  list.TruncateTo(0);
+  EXPECT_TRUE(list.extents().empty());
+}
+
+TEST(ExtentListTest, EncodeDecodeRoundTrip) {
+  ExtentList list;
+  list.Insert({0, 10, 100});
+  list.Insert({4096, 7, 1u << 30});
+  ExtentList decoded;
+  ASSERT_TRUE(ExtentList::Decode(list.Encode(), &decoded).ok());
+  EXPECT_EQ(decoded.extents(), list.extents());
+}
+
+TEST(ExtentListTest, DecodeRejectsOverlapsAndOddSizes) {
+  ExtentList out;
+  EXPECT_EQ(ExtentList::Decode(std::string(23, 'x'), &out).code(), Status::Code::kCorruption);
+  ExtentList a({Extent{0, 10, 0}, Extent{5, 10, 0}});
+  EXPECT_EQ(ExtentList::Decode(a.Encode(), &out).code(), Status::Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace kvbos
