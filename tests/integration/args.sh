@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The programs' command lines: --help and --version; wrong arguments (no such pool, a file that
-# is not a pool, an empty file, a missing mount point, a mount point that is a file, no
-# arguments) give a non-zero exit and exactly one line on stderr, never a crash, never a
+# is not a pool, an empty file, a pool of another format version, a pool cut short, a missing
+# mount point, a mount point that is a file, no arguments) give a non-zero exit and exactly one line on stderr, never a crash, never a
 # modified file; a second daemon on a mounted pool is refused; mkfs.kvbos refuses an existing
 # file and bad sizes; kvbosfs daemonises without -f and unmounts with fusermount3 -u.
 source "$(dirname "$0")/lib.sh"
@@ -57,6 +57,19 @@ MAXLINES=3 expect_usage_error "no arguments" "$KVBOSFS"
 MAXLINES=3 expect_usage_error "unknown option" "$KVBOSFS" --no-such-option "$POOL" "$MNT"
 assert_eq "$(sha256sum <"$POOL")" "$sum" "pool after refused mounts"
 log "ok: the pool is unchanged after refused mounts"
+
+# A pool of another format version (docs/FORMAT.md: u32 version after the 8-byte magic), and a
+# pool cut short: refused with one line, files unchanged.
+[ "$(head -c 8 "$POOL")" = KVBOSPOL ] || fail "the pool does not start with the magic KVBOSPOL (docs/FORMAT.md)"
+cp "$POOL" "$KT_FAST/v2.pool"
+printf '\x02\x00\x00\x00' | dd of="$KT_FAST/v2.pool" bs=1 seek=8 conv=notrunc status=none
+head -c $((1024 * 1024)) "$POOL" >"$KT_FAST/short.pool"
+sums2=$(sha256sum "$KT_FAST/v2.pool" "$KT_FAST/short.pool")
+expect_usage_error "a pool of format version 2" "$KVBOSFS" "$KT_FAST/v2.pool" "$MNT"
+grep -qi version "$KT_TMP/err" || fail "the refusal of a version-2 pool does not mention the version: $(cat "$KT_TMP/err")"
+expect_usage_error "a pool cut to 1 MiB" "$KVBOSFS" "$KT_FAST/short.pool" "$MNT"
+assert_eq "$(sha256sum "$KT_FAST/v2.pool" "$KT_FAST/short.pool")" "$sums2" "refused pools"
+rm -f "$KT_FAST/v2.pool" "$KT_FAST/short.pool"
 
 # A second daemon on a mounted pool is refused; the first one keeps working.
 kvbos_mount

@@ -19,7 +19,7 @@ assert_eq "$(stat -c %a "$MNT/f")" "$umask_mode" "mode of a new file under umask
 # chmod
 for m in 600 644 755 700 444 000 640; do
   chmod "$m" "$MNT/f"
-  assert_eq "$(stat -c %a "$MNT/f")" "$m" "mode after chmod $m"
+  assert_eq "$(stat -c %a "$MNT/f")" "$(printf '%o' $((8#$m)))" "mode after chmod $m"
 done
 chmod 4755 "$MNT/f"; assert_eq "$(stat -c %a "$MNT/f")" 4755 "setuid bit"
 chmod 0640 "$MNT/f"

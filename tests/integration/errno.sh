@@ -25,8 +25,6 @@ expect_errno "No such file or directory" ls missing-dir/file
 expect_errno "File exists" mkdir dir
 expect_errno "File exists" mkdir file
 expect_errno "File exists" ln -s x file
-expect_sh_errno "File exists" 'set -o noclobber; echo y > "$1"' file
-assert_eq "$(cat file)" content "file after refused noclobber write"
 # ENOTDIR
 expect_errno "Not a directory" ls file/x
 expect_errno "Not a directory" cat file/x

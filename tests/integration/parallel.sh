@@ -16,7 +16,7 @@ done
 
 pids=()
 for w in $(seq 1 8); do
-  ( mkdir "$MNT/w$w" && for i in $(seq 1 25); do cp "$R/w$w/f$i" "$MNT/w$w/f$i" || exit 1; done ) &
+  ( mkdir "$MNT/w$w" && for i in $(seq 1 25); do cp -p "$R/w$w/f$i" "$MNT/w$w/f$i" || exit 1; done ) &
   pids+=($!)
 done
 for r in $(seq 1 4); do
