@@ -118,6 +118,7 @@ kt_cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
+  cd / # a failed test may have left us inside the mount, which would keep it busy
   if [ -n "$KT_WATCHDOG_PID" ]; then
     kill "$KT_WATCHDOG_PID" 2>/dev/null
     wait "$KT_WATCHDOG_PID" 2>/dev/null
@@ -309,13 +310,13 @@ assert_same_tree() {
     || fail "metadata differs between $a and $b (< $a, > $b):"$'\n'"$(head -n 20 <<<"$out")"
 }
 
-# tree_listing DIR: one line per entry: path, type, mode, size and mtime (regular files), link
-# target (symlinks). mtimes are compared to $KT_MTIME_DIGITS decimals (default 6; tar keeps 0).
+# tree_listing DIR: one line per entry: path, type, mode, owner, size and mtime (regular files),
+# link target (symlinks). mtimes are compared to $KT_MTIME_DIGITS decimals (default 6; tar keeps 0).
 tree_listing() {
   local digits=${KT_MTIME_DIGITS:-6} cut
   if [ "$digits" -eq 0 ]; then cut='s/ \([0-9]*\)\.[0-9]*$/ \1/'; else cut="s/\\(\\.[0-9]\\{$digits\\}\\)[0-9]*\$/\\1/"; fi
-  (cd "$1" && find . -mindepth 1 \( -type f -printf '%p f %m %s %T@\n' \) -o \
-     \( -type d -printf '%p d %m\n' \) -o \( -type l -printf '%p l %l\n' \) -o -printf '%p %y %m\n' |
+  (cd "$1" && find . -mindepth 1 \( -type f -printf '%p f %m %U:%G %s %T@\n' \) -o \
+     \( -type d -printf '%p d %m %U:%G\n' \) -o \( -type l -printf '%p l %U:%G %l\n' \) -o -printf '%p %y %m %U:%G\n' |
      sed "$cut" | sort)
 }
 
