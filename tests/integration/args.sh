@@ -99,6 +99,10 @@ assert_eq "$(cat "$MNT/f")" first "content with -o default_permissions"
 kvbos_unmount
 kvbos_mount -o allow_other,default_permissions
 kvbos_unmount
+kvbos_mount -d
+assert_eq "$(cat "$MNT/f")" first "content with -d"
+kvbos_unmount
+[ -s "$KT_LOG" ] || fail "kvbosfs -d printed no debug output"
 
 # mkfs.kvbos: refuses an existing file (unchanged), bad sizes, a missing directory.
 expect_usage_error "mkfs.kvbos over an existing text file" "$MKFS" --size 64M "$KT_FAST/text"
