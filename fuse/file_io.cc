@@ -1,0 +1,177 @@
+// Filesystem: file content — open, create, read, write, truncate, and writing
+// an open file's key record (flush, fsync, release).
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "fuse/attrs.h"
+#include "fuse/filesystem.h"
+#include "fuse/filesystem_internal.h"
+#include "fuse/paths.h"
+
+namespace kvbosfs {
+
+namespace {
+
+// Truncates an open file's content to `size` bytes (or extends it with a
+// hole). Caller holds file.mu exclusively.
+void TruncateLocked(OpenFile& file, uint64_t size) {
+  file.extents.TruncateTo(size);
+  file.attrs.size = size;
+  file.attrs.mtime_ns = file.attrs.ctime_ns = NowNs();
+  file.dirty = true;
+}
+
+}  // namespace
+
+int Filesystem::WriteBackLocked(OpenFile& file) {
+  if (!file.dirty || file.unlinked) return 0;
+  kvbos::Record record;
+  kvbos::Status s = engine_->MakeContentRecord(file.extents, file.attrs, &record);
+  if (!s.ok()) return Errno(s);
+  kvbos::WriteBatch batch;
+  batch.PutRecord(file.key, record);
+  s = engine_->Apply(batch);
+  if (!s.ok()) return Errno(s);
+  file.dirty = false;
+  return 0;
+}
+
+int Filesystem::Open(std::string_view path, int flags, FileHandle** out) {
+  if (int err = CheckPath(path); err != 0) return err;
+  const std::string key = KeyOfPath(path);
+  if ((flags & O_TRUNC) && engine_->read_only()) return -EROFS;
+  std::shared_lock ns(ns_mu_);  // the key must not move while the state loads
+  std::shared_ptr<OpenFile> file;
+  int err = open_files_.Acquire(key, [&](OpenFile* f) {
+    Node node;
+    if (int e = Lookup(key, &node); e != 0) return e;
+    if (node.is_dir()) return -EISDIR;
+    if (!S_ISREG(node.record.attrs.mode)) return -EINVAL;
+    f->attrs = node.record.attrs;
+    return Errno(engine_->LoadExtents(node.record, &f->extents));
+  }, &file);
+  if (err != 0) return err;
+  if (flags & O_TRUNC) {
+    std::unique_lock lock(file->mu);
+    TruncateLocked(*file, 0);
+    err = WriteBackLocked(*file);
+  }
+  if (err != 0) {
+    open_files_.Release(file);
+    return err;
+  }
+  *out = new FileHandle{std::move(file), flags};
+  return 0;
+}
+
+int Filesystem::Create(std::string_view path, mode_t mode, int flags, const Caller& caller,
+                       FileHandle** out) {
+  {
+    std::unique_lock ns(ns_mu_);
+    std::string key;
+    Node parent;
+    int err = PrepareNew(path, &key, &parent);
+    if (err == 0) {
+      kvbos::Record record;
+      record.attrs.mode = S_IFREG | (mode & 07777);
+      record.attrs.uid = caller.uid;
+      record.attrs.gid = (parent.record.attrs.mode & S_ISGID) ? parent.record.attrs.gid : caller.gid;
+      record.attrs.atime_ns = record.attrs.mtime_ns = record.attrs.ctime_ns = NowNs();
+      kvbos::WriteBatch batch;
+      if (int e = PutWithParent(key, record, &parent, &batch); e != 0) return e;
+      std::shared_ptr<OpenFile> file;
+      err = open_files_.Acquire(key, [&](OpenFile* f) {
+        f->attrs = record.attrs;
+        return 0;
+      }, &file);
+      if (err != 0) return err;
+      *out = new FileHandle{std::move(file), flags};
+      return 0;
+    }
+    if (err != -EEXIST || (flags & O_EXCL)) return err;
+  }
+  return Open(path, flags & ~O_CREAT, out);  // it exists: open(2) without O_EXCL opens it
+}
+
+int Filesystem::Read(FileHandle* fh, char* buf, size_t size, off_t offset) {
+  if (offset < 0) return -EINVAL;
+  OpenFile& file = *fh->file;
+  std::shared_lock lock(file.mu);
+  const uint64_t off = static_cast<uint64_t>(offset);
+  if (off >= file.attrs.size) return 0;
+  const uint64_t n = std::min<uint64_t>(size, file.attrs.size - off);
+  if (int err = Errno(engine_->ReadContent(file.extents, off, n, buf)); err != 0) return err;
+  return static_cast<int>(n);
+}
+
+int Filesystem::Write(FileHandle* fh, const char* buf, size_t size, off_t offset) {
+  if (offset < 0) return -EINVAL;
+  if (size == 0) return 0;
+  OpenFile& file = *fh->file;
+  std::unique_lock lock(file.mu);
+  uint64_t off = static_cast<uint64_t>(offset);
+  if (fh->flags & O_APPEND) off = file.attrs.size;
+  std::vector<kvbos::Extent> extents;
+  if (int err = Errno(engine_->AppendValue(std::string_view(buf, size), off, &extents)); err != 0) {
+    return err;
+  }
+  for (const kvbos::Extent& e : extents) file.extents.Insert(e);
+  file.attrs.size = std::max<uint64_t>(file.attrs.size, off + size);
+  file.attrs.mtime_ns = file.attrs.ctime_ns = NowNs();
+  file.dirty = true;
+  return static_cast<int>(size);
+}
+
+int Filesystem::Truncate(std::string_view path, FileHandle* fh, off_t size) {
+  if (size < 0) return -EINVAL;
+  std::string key;
+  if (fh == nullptr) {
+    if (int err = CheckPath(path); err != 0) return err;
+    key = KeyOfPath(path);
+  }
+  if (engine_->read_only()) return -EROFS;
+  std::unique_lock ns(ns_mu_);
+  std::shared_ptr<OpenFile> file = fh != nullptr ? fh->file : open_files_.Find(key);
+  if (file) {
+    std::unique_lock lock(file->mu);
+    TruncateLocked(*file, static_cast<uint64_t>(size));
+    return WriteBackLocked(*file);
+  }
+  Node node;
+  if (int err = Lookup(key, &node); err != 0) return err;
+  if (node.is_dir()) return -EISDIR;
+  if (!S_ISREG(node.record.attrs.mode)) return -EINVAL;
+  kvbos::ExtentList extents;
+  if (int err = Errno(engine_->LoadExtents(node.record, &extents)); err != 0) return err;
+  extents.TruncateTo(static_cast<uint64_t>(size));
+  kvbos::Attributes attrs = node.record.attrs;
+  attrs.size = static_cast<uint64_t>(size);
+  attrs.mtime_ns = attrs.ctime_ns = NowNs();
+  kvbos::Record record;
+  if (int err = Errno(engine_->MakeContentRecord(extents, attrs, &record)); err != 0) return err;
+  kvbos::WriteBatch batch;
+  batch.PutRecord(node.record_key, record);
+  return Errno(engine_->Apply(batch));
+}
+
+int Filesystem::Flush(FileHandle* fh) {
+  std::shared_lock ns(ns_mu_);
+  std::unique_lock lock(fh->file->mu);
+  return WriteBackLocked(*fh->file);
+}
+
+int Filesystem::Fsync(FileHandle* fh) {
+  if (int err = Flush(fh); err != 0) return err;
+  return Sync();
+}
+
+int Filesystem::Release(FileHandle* fh) {
+  const int err = Flush(fh);
+  open_files_.Release(fh->file);
+  delete fh;
+  return err;
+}
+
+}  // namespace kvbosfs

@@ -1,0 +1,180 @@
+// kvbosfs: mounts a kvbos pool as a file system.
+//
+//   kvbosfs [options] POOL MOUNTPOINT
+//
+// Everything is checked before mounting (the pool exists and opens, the mount
+// point is a directory), so a failed start prints one line
+// "kvbosfs: <what>: <problem>", exits 1 and leaves the pool untouched. The
+// remaining options (-f, -d, -s, -o ro, -o allow_other, ...) go to fuse_main.
+#include "fuse/operations.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <fuse_lowlevel.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/engine.h"
+#include "kvbos_version.h"
+
+namespace {
+
+constexpr const char* kProgram = "kvbosfs";
+
+struct Options {
+  std::string pool;
+  std::string mountpoint;
+  bool read_only = false;
+  bool help = false;
+  bool version = false;
+  std::string error;  // set by the parser on a bad command line
+};
+
+enum Key { kKeyHelp, kKeyVersion, kKeyReadOnly, kKeyReadWrite, kKeyIgnored };
+
+// Options we look at (and fstab-only words that mount(8) may hand over, which
+// libfuse would reject); everything else goes to libfuse untouched.
+const fuse_opt kOptionSpecs[] = {
+    FUSE_OPT_KEY("-h", kKeyHelp),         FUSE_OPT_KEY("--help", kKeyHelp),
+    FUSE_OPT_KEY("-V", kKeyVersion),      FUSE_OPT_KEY("--version", kKeyVersion),
+    FUSE_OPT_KEY("ro", kKeyReadOnly),     FUSE_OPT_KEY("rw", kKeyReadWrite),
+    FUSE_OPT_KEY("defaults", kKeyIgnored), FUSE_OPT_KEY("auto", kKeyIgnored),
+    FUSE_OPT_KEY("noauto", kKeyIgnored),  FUSE_OPT_KEY("nofail", kKeyIgnored),
+    FUSE_OPT_KEY("_netdev", kKeyIgnored), FUSE_OPT_KEY("user", kKeyIgnored),
+    FUSE_OPT_KEY("users", kKeyIgnored),   FUSE_OPT_KEY("nouser", kKeyIgnored),
+    FUSE_OPT_END};
+
+// fuse_opt callback: returns 1 to keep `arg` for libfuse, 0 to drop it.
+int ProcessOption(void* data, const char* arg, int key, fuse_args*) {
+  auto* opts = static_cast<Options*>(data);
+  switch (key) {
+    case kKeyHelp: opts->help = true; return 0;
+    case kKeyVersion: opts->version = true; return 0;
+    case kKeyReadOnly: opts->read_only = true; return 1;
+    case kKeyReadWrite: opts->read_only = false; return 1;
+    case kKeyIgnored: return 0;
+    case FUSE_OPT_KEY_NONOPT:
+      if (opts->pool.empty()) {
+        opts->pool = arg;
+        return 0;
+      }
+      if (opts->mountpoint.empty()) {
+        opts->mountpoint = arg;
+        return 1;
+      }
+      if (opts->error.empty()) opts->error = std::string("unexpected argument '") + arg + "'";
+      return 0;
+    default: return 1;
+  }
+}
+
+void PrintUsage() {
+  std::printf(
+      "usage: %s [options] POOL MOUNTPOINT\n"
+      "\n"
+      "Mounts the kvbos pool POOL (made by mkfs.kvbos) on the directory MOUNTPOINT.\n"
+      "Unmount with: fusermount3 -u MOUNTPOINT\n"
+      "\n"
+      "kvbosfs options:\n"
+      "    -h   --help            print this help and exit\n"
+      "    -V   --version         print version information and exit\n"
+      "    -o ro                  mount read-only (the pool is opened read-only)\n"
+      "\n",
+      kProgram);
+}
+
+int Fail(const std::string& what, const std::string& problem) {
+  std::fprintf(stderr, "%s: %s: %s\n", kProgram, what.c_str(), problem.c_str());
+  return 1;
+}
+
+// The problem part of "kvbosfs: POOL: <problem>" for a failed Engine::Open.
+std::string DescribeOpenError(const kvbos::Status& s) {
+  if (s.code() == kvbos::Status::Code::kCorruption &&
+      s.message().rfind("not a kvbos pool", 0) == 0) {
+    return s.message();
+  }
+  return s.ToString();
+}
+
+// Appends "-o name=value" with value escaped for libfuse's option syntax.
+void AddValueOption(fuse_args* args, const std::string& name, const std::string& value) {
+  char* opt = nullptr;
+  const std::string text = name + "=" + value;
+  fuse_opt_add_opt_escaped(&opt, text.c_str());
+  const std::string arg = std::string("-o") + opt;
+  std::free(opt);
+  fuse_opt_add_arg(args, arg.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt(kProgram));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %n %l: %v");
+
+  fuse_args args = FUSE_ARGS_INIT(argc, argv);
+  Options opts;
+  if (fuse_opt_parse(&args, &opts, kOptionSpecs, ProcessOption) != 0) {
+    fuse_opt_free_args(&args);
+    return Fail("arguments", "cannot parse the command line (see --help)");
+  }
+  struct ArgsGuard {
+    fuse_args* a;
+    ~ArgsGuard() { fuse_opt_free_args(a); }
+  } args_guard{&args};
+
+  if (opts.help) {
+    PrintUsage();
+    std::printf("FUSE options:\n");
+    fuse_cmdline_help();
+    fuse_lib_help(&args);
+    return 0;
+  }
+  if (opts.version) {
+    std::printf("%s %s\n", kProgram, KVBOS_VERSION);
+    std::printf("FUSE library version %s\n", fuse_pkgversion());
+    fuse_lowlevel_version();
+    return 0;
+  }
+  if (!opts.error.empty()) return Fail("arguments", opts.error + " (see --help)");
+  if (opts.pool.empty()) return Fail("arguments", "no POOL given (usage: kvbosfs [options] POOL MOUNTPOINT)");
+  if (opts.mountpoint.empty()) {
+    return Fail("arguments", "no MOUNTPOINT given (usage: kvbosfs [options] POOL MOUNTPOINT)");
+  }
+
+  struct stat st;
+  if (stat(opts.pool.c_str(), &st) != 0) return Fail(opts.pool, std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return Fail(opts.pool, "is a directory, not a kvbos pool");
+  if (stat(opts.mountpoint.c_str(), &st) != 0) return Fail(opts.mountpoint, std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return Fail(opts.mountpoint, "mount point is not a directory");
+
+  kvbos::OpenOptions open_options;
+  open_options.read_only = opts.read_only;
+  std::unique_ptr<kvbos::Engine> engine;
+  if (kvbos::Status s = kvbos::Engine::Open(opts.pool, open_options, &engine); !s.ok()) {
+    return Fail(opts.pool, DescribeOpenError(s));
+  }
+
+  fuse_opt_add_arg(&args, "-odefault_permissions");  // the kernel checks modes and owners
+  AddValueOption(&args, "fsname", opts.pool);
+  AddValueOption(&args, "subtype", kProgram);
+
+  kvbosfs::Filesystem fs(engine.get());
+  kvbosfs::MountContext ctx;
+  ctx.fs = &fs;
+  ctx.owner = kvbosfs::Caller{getuid(), getgid()};
+  const int rc = fuse_main(args.argc, args.argv, &kvbosfs::Operations(), &ctx);
+  if (rc != 0) return 1;  // libfuse printed why
+  if (ctx.shutdown_error != 0) {
+    return Fail(opts.pool, std::string("final commit failed: ") + std::strerror(-ctx.shutdown_error));
+  }
+  return 0;
+}
