@@ -390,11 +390,7 @@ int Filesystem::ReadLink(std::string_view path, std::string* target) {
   return Errno(engine_->ReadContent(extents, 0, target->size(), target->data()));
 }
 
-int Filesystem::Unlink(std::string_view path) {
-  if (int err = CheckPath(path); err != 0) return err;
-  const std::string key = KeyOfPath(path);
-  if (key.empty()) return -EISDIR;
-  std::unique_lock ns(ns_mu_);
+int Filesystem::UnlinkLocked(const std::string& key) {
   Node node;
   if (int err = Lookup(key, &node); err != 0) return err;
   if (node.is_dir()) return -EISDIR;
@@ -409,9 +405,38 @@ int Filesystem::Unlink(std::string_view path) {
   if (!s.ok()) return Errno(s);
   parent.record.attrs.mtime_ns = parent.record.attrs.ctime_ns = NowNs();
   batch.PutRecord(parent.record_key, parent.record);
-  if (int err = Errno(engine_->Apply(batch)); err != 0) return err;
-  open_files_.Detach(key);
-  return 0;
+  return Errno(engine_->Apply(batch));
+}
+
+int Filesystem::Unlink(std::string_view path) {
+  if (int err = CheckPath(path); err != 0) return err;
+  const std::string key = KeyOfPath(path);
+  if (key.empty()) return -EISDIR;
+  std::unique_lock ns(ns_mu_);
+  int err = UnlinkLocked(key);
+  if (err == -ENOENT) {  // perhaps a hidden name of an unlinked open file
+    if (auto file = open_files_.Find(key)) {
+      std::shared_lock lock(file->mu);
+      if (file->unlinked) err = 0;
+    }
+  }
+  if (err == 0) open_files_.Detach(key);
+  return err;
+}
+
+int Filesystem::HideOpenFile(std::string_view path, std::string_view hidden_path) {
+  if (int err = CheckPath(path); err != 0) return err;
+  if (int err = CheckPath(hidden_path); err != 0) return err;
+  const std::string key = KeyOfPath(path), hidden_key = KeyOfPath(hidden_path);
+  {
+    std::unique_lock ns(ns_mu_);
+    if (open_files_.Find(key)) {
+      if (int err = UnlinkLocked(key); err != 0) return err;
+      open_files_.Orphan(key, hidden_key);
+      return 0;
+    }
+  }
+  return Rename(path, hidden_path, 0);
 }
 
 int Filesystem::Link(std::string_view, std::string_view) { return -EPERM; }

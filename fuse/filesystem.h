@@ -99,6 +99,14 @@ class Filesystem {
   // `to` is absent). Replacing: file onto directory EISDIR, directory onto file
   // ENOTDIR, onto a non-empty directory ENOTEMPTY.
   int Rename(std::string_view from, std::string_view to, unsigned int flags);
+  // For libfuse's hiding of unlinked open files, which renames such a file to
+  // a hidden name ("dir/.fuse_hidden...") and unlinks that name after the last
+  // release: when `path` is open, unlinks it at once (as Unlink does) and keeps
+  // its open state reachable under `hidden_path`, in memory only, until the
+  // last handle is released or `hidden_path` is unlinked. Nothing is stored
+  // under the hidden name, so readdir never shows it and a crash leaves no
+  // trace of it. When `path` is not open this is Rename(path, hidden_path, 0).
+  int HideOpenFile(std::string_view path, std::string_view hidden_path);
   // Hard links are not supported: EPERM.
   int Link(std::string_view from, std::string_view to);
 
@@ -144,6 +152,9 @@ class Filesystem {
   // Writes `record` under `key` and touches the parent's mtime/ctime, in one batch.
   int PutWithParent(const std::string& key, const kvbos::Record& record, Node* parent,
                     kvbos::WriteBatch* batch);
+  // Unlink of `key` (a file): tombstones its record and xattrs, touches the
+  // parent. Caller holds ns_mu_ exclusively; open state is the caller's job.
+  int UnlinkLocked(const std::string& key);
   // True when the directory stored under `dir_key` has a child.
   int HasChildren(const std::string& dir_key, bool* has);
   // Applies `change` to the attributes of what fh/path names, writing a new

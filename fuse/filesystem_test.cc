@@ -338,6 +338,28 @@ TEST_F(FilesystemTest, OpenFilesFollowRenameAndSurviveUnlink) {
   EXPECT_EQ(List("/e"), (std::vector<std::string>{".", ".."}));
 }
 
+TEST_F(FilesystemTest, HiddenOpenFileIsInvisibleAndUnstored) {
+  ASSERT_EQ(fs_->MkDir("/d", 0755, me_), 0);
+  WriteFile("/d/f", "hello");
+  FileHandle* fh = nullptr;
+  ASSERT_EQ(fs_->Open("/d/f", O_RDWR, &fh), 0);
+  ASSERT_EQ(fs_->HideOpenFile("/d/f", "/d/.fuse_hidden0000000100000002"), 0);
+  EXPECT_EQ(StatErr("/d/f"), -ENOENT);
+  EXPECT_EQ(Stat("/d/.fuse_hidden0000000100000002").st_size, 5);  // reachable by its hidden name
+  EXPECT_EQ(List("/d"), (std::vector<std::string>{".", ".."}));
+  EXPECT_EQ(fs_->RmDir("/d"), 0);  // nothing is stored under the hidden name
+  ASSERT_EQ(fs_->Write(fh, "HELLO!", 6, 0), 6);
+  char buf[8] = {};
+  EXPECT_EQ(fs_->Read(fh, buf, sizeof buf, 0), 6);
+  EXPECT_EQ(std::string(buf, 6), "HELLO!");
+  ASSERT_EQ(fs_->Release(fh), 0);
+  EXPECT_EQ(fs_->Unlink("/d/.fuse_hidden0000000100000002"), -ENOENT);  // libfuse's late unlink
+  // A file that is not open is simply renamed.
+  WriteFile("/g", "g");
+  ASSERT_EQ(fs_->HideOpenFile("/g", "/.fuse_hidden1"), 0);
+  EXPECT_EQ(ReadFile("/.fuse_hidden1"), "g");
+}
+
 TEST_F(FilesystemTest, NameTooLong) {
   const std::string long_name = "/" + std::string(256, 'n');
   FileHandle* fh = nullptr;

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -104,14 +105,15 @@ std::string DescribeOpenError(const kvbos::Status& s) {
   return s.ToString();
 }
 
-// Appends "-o name=value" with value escaped for libfuse's option syntax.
-void AddValueOption(fuse_args* args, const std::string& name, const std::string& value) {
+// Inserts "-o name=value" after argv[0], with value escaped for libfuse's
+// option syntax (commas and backslashes).
+void InsertValueOption(fuse_args* args, const std::string& name, const std::string& value) {
   char* opt = nullptr;
   const std::string text = name + "=" + value;
   fuse_opt_add_opt_escaped(&opt, text.c_str());
   const std::string arg = std::string("-o") + opt;
   std::free(opt);
-  fuse_opt_add_arg(args, arg.c_str());
+  fuse_opt_insert_arg(args, 1, arg.c_str());
 }
 
 }  // namespace
@@ -163,9 +165,12 @@ int main(int argc, char** argv) {
     return Fail(opts.pool, DescribeOpenError(s));
   }
 
-  fuse_opt_add_arg(&args, "-odefault_permissions");  // the kernel checks modes and owners
-  AddValueOption(&args, "fsname", opts.pool);
-  AddValueOption(&args, "subtype", kProgram);
+  // Our defaults go first, so that the same options given by the user win.
+  fuse_opt_insert_arg(&args, 1, "-odefault_permissions");  // the kernel checks modes and owners
+  // libfuse 3.14 warns about its own default (UINT_MAX) unless this is set.
+  fuse_opt_insert_arg(&args, 1, "-omax_idle_threads=10");
+  InsertValueOption(&args, "subtype", kProgram);
+  InsertValueOption(&args, "fsname", opts.pool);
 
   kvbosfs::Filesystem fs(engine.get());
   kvbosfs::MountContext ctx;

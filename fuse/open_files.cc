@@ -41,6 +41,20 @@ void OpenFileTable::Detach(std::string_view key) {
   files_.erase(it);
 }
 
+void OpenFileTable::Orphan(std::string_view key, const std::string& new_key) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find(key);
+  if (it == files_.end()) return;
+  std::shared_ptr<OpenFile> file = std::move(it->second);
+  files_.erase(it);
+  {
+    std::unique_lock file_lock(file->mu);
+    file->unlinked = true;
+  }
+  file->key = new_key;
+  files_[new_key] = std::move(file);
+}
+
 void OpenFileTable::Rekey(
     const std::function<std::optional<std::string>(const std::string&)>& new_key_of) {
   std::lock_guard lock(mu_);

@@ -64,6 +64,10 @@ class OpenFileTable {
   // Removes `key` from the table and marks it unlinked (unlink, or replaced by
   // a rename): its open handles keep working on the orphaned state.
   void Detach(std::string_view key);
+  // Marks `key` unlinked and files it under `new_key` (an in-memory-only name
+  // for an unlinked open file; see Filesystem::HideOpenFile). Caller holds
+  // the namespace lock exclusively.
+  void Orphan(std::string_view key, const std::string& new_key);
   // Renames entries: every key for which new_key_of returns a value moves to
   // it. Caller holds the namespace lock exclusively.
   void Rekey(const std::function<std::optional<std::string>(const std::string&)>& new_key_of);

@@ -1,6 +1,9 @@
 // One small handler per FUSE operation: unpack libfuse's arguments, call
-// Filesystem, return its result. fi->fh carries a FileHandle* for files
-// (0 for directories, which need no state).
+// Filesystem, return its result.
+//
+// The mount runs with nullpath_ok (libfuse passes no path to operations on an
+// open handle), so those operations work through fi->fh, which points at an
+// OpenHandle: a file's FileHandle, or a directory's path (from opendir).
 #include "fuse/operations.h"
 
 #include <unistd.h>
@@ -8,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 
@@ -25,8 +29,32 @@ Caller CallerOf() {
   return Caller{c->uid, c->gid};
 }
 
+// What fi->fh points at for every open file and directory.
+struct OpenHandle {
+  FileHandle* file = nullptr;  // files: Filesystem's handle
+  std::string dir_path;        // directories: the path opendir was given
+};
+
+OpenHandle* OpenHandleOf(const fuse_file_info* fi) {
+  return fi != nullptr ? reinterpret_cast<OpenHandle*>(fi->fh) : nullptr;
+}
+
+// The file handle of fi, or null (no fi, or a directory).
 FileHandle* HandleOf(const fuse_file_info* fi) {
-  return fi != nullptr ? reinterpret_cast<FileHandle*>(fi->fh) : nullptr;
+  OpenHandle* h = OpenHandleOf(fi);
+  return h != nullptr ? h->file : nullptr;
+}
+
+// The path to act on: `path`, or for a directory handle its opendir path.
+const char* PathOf(const char* path, const fuse_file_info* fi) {
+  if (path != nullptr) return path;
+  OpenHandle* h = OpenHandleOf(fi);
+  return h != nullptr && h->file == nullptr ? h->dir_path.c_str() : nullptr;
+}
+
+// Stores a new file handle in fi->fh.
+void SetFileHandle(fuse_file_info* fi, FileHandle* fh) {
+  fi->fh = reinterpret_cast<uint64_t>(new OpenHandle{fh, std::string()});
 }
 
 // Runs one operation; no exception escapes into libfuse.
@@ -51,6 +79,12 @@ int Guard(const char* op, Fn&& fn) noexcept {
     if ((path) == nullptr) return -ENOENT; \
   } while (0)
 
+// True for the names libfuse gives unlinked open files (".fuse_hidden%08x%08x").
+bool IsHiddenName(const char* path) {
+  const char* base = std::strrchr(path, '/');
+  return std::strncmp(base != nullptr ? base + 1 : path, ".fuse_hidden", 12) == 0;
+}
+
 // Copies `data` to a getxattr/listxattr buffer: size 0 asks for the length.
 int CopyOut(const std::string& data, char* buf, size_t size) {
   if (size == 0) return static_cast<int>(data.size());
@@ -60,7 +94,10 @@ int CopyOut(const std::string& data, char* buf, size_t size) {
 }
 
 void* OpInit(fuse_conn_info*, fuse_config* cfg) {
-  cfg->hard_remove = 1;  // unlinked open files live on in their handles (no .fuse_hidden)
+  // libfuse keeps an unlinked open file reachable by renaming it to
+  // ".fuse_hidden*" (OpRename turns that into Filesystem::HideOpenFile).
+  cfg->hard_remove = 0;
+  cfg->nullpath_ok = 1;  // operations on handles need no path
   cfg->use_ino = 0;
   cfg->entry_timeout = 1.0;
   cfg->attr_timeout = 1.0;
@@ -80,6 +117,7 @@ void OpDestroy(void* data) {
 int OpGetattr(const char* path, struct stat* st, fuse_file_info* fi) {
   return Guard("getattr", [&] {
     FileHandle* fh = HandleOf(fi);
+    path = PathOf(path, fi);
     if (fh == nullptr) KVBOS_NEED_PATH(path);
     return Fs()->GetAttr(path != nullptr ? path : "", fh, st);
   });
@@ -137,6 +175,7 @@ int OpRename(const char* from, const char* to, unsigned int flags) {
   return Guard("rename", [&] {
     KVBOS_NEED_PATH(from);
     KVBOS_NEED_PATH(to);
+    if (flags == 0 && IsHiddenName(to)) return Fs()->HideOpenFile(from, to);
     return Fs()->Rename(from, to, flags);
   });
 }
@@ -152,6 +191,7 @@ int OpLink(const char* from, const char* to) {
 int OpChmod(const char* path, mode_t mode, fuse_file_info* fi) {
   return Guard("chmod", [&] {
     FileHandle* fh = HandleOf(fi);
+    path = PathOf(path, fi);
     if (fh == nullptr) KVBOS_NEED_PATH(path);
     return Fs()->Chmod(path != nullptr ? path : "", fh, mode);
   });
@@ -160,6 +200,7 @@ int OpChmod(const char* path, mode_t mode, fuse_file_info* fi) {
 int OpChown(const char* path, uid_t uid, gid_t gid, fuse_file_info* fi) {
   return Guard("chown", [&] {
     FileHandle* fh = HandleOf(fi);
+    path = PathOf(path, fi);
     if (fh == nullptr) KVBOS_NEED_PATH(path);
     return Fs()->Chown(path != nullptr ? path : "", fh, uid, gid);
   });
@@ -168,6 +209,7 @@ int OpChown(const char* path, uid_t uid, gid_t gid, fuse_file_info* fi) {
 int OpTruncate(const char* path, off_t size, fuse_file_info* fi) {
   return Guard("truncate", [&] {
     FileHandle* fh = HandleOf(fi);
+    path = PathOf(path, fi);
     if (fh == nullptr) KVBOS_NEED_PATH(path);
     return Fs()->Truncate(path != nullptr ? path : "", fh, size);
   });
@@ -176,6 +218,7 @@ int OpTruncate(const char* path, off_t size, fuse_file_info* fi) {
 int OpUtimens(const char* path, const struct timespec tv[2], fuse_file_info* fi) {
   return Guard("utimens", [&] {
     FileHandle* fh = HandleOf(fi);
+    path = PathOf(path, fi);
     if (fh == nullptr) KVBOS_NEED_PATH(path);
     return Fs()->Utimens(path != nullptr ? path : "", fh, tv);
   });
@@ -186,7 +229,7 @@ int OpOpen(const char* path, fuse_file_info* fi) {
     KVBOS_NEED_PATH(path);
     FileHandle* fh = nullptr;
     if (int err = Fs()->Open(path, fi->flags, &fh); err != 0) return err;
-    fi->fh = reinterpret_cast<uint64_t>(fh);
+    SetFileHandle(fi, fh);
     return 0;
   });
 }
@@ -196,7 +239,7 @@ int OpCreate(const char* path, mode_t mode, fuse_file_info* fi) {
     KVBOS_NEED_PATH(path);
     FileHandle* fh = nullptr;
     if (int err = Fs()->Create(path, mode, fi->flags, CallerOf(), &fh); err != 0) return err;
-    fi->fh = reinterpret_cast<uint64_t>(fh);
+    SetFileHandle(fi, fh);
     return 0;
   });
 }
@@ -218,7 +261,10 @@ int OpFlush(const char*, fuse_file_info* fi) {
 }
 
 int OpRelease(const char*, fuse_file_info* fi) {
-  return Guard("release", [&] { return Fs()->Release(HandleOf(fi)); });
+  return Guard("release", [&] {
+    std::unique_ptr<OpenHandle> handle(OpenHandleOf(fi));
+    return Fs()->Release(handle->file);
+  });
 }
 
 int OpFsync(const char*, int, fuse_file_info* fi) {
@@ -261,9 +307,28 @@ int OpRemovexattr(const char* path, const char* name) {
   });
 }
 
-int OpReaddir(const char* path, void* buf, fuse_fill_dir_t filler, off_t, fuse_file_info*,
+int OpOpendir(const char* path, fuse_file_info* fi) {
+  return Guard("opendir", [&] {
+    KVBOS_NEED_PATH(path);
+    struct stat st;
+    if (int err = Fs()->GetAttr(path, nullptr, &st); err != 0) return err;
+    if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+    fi->fh = reinterpret_cast<uint64_t>(new OpenHandle{nullptr, path});
+    return 0;
+  });
+}
+
+int OpReleasedir(const char*, fuse_file_info* fi) {
+  return Guard("releasedir", [&] {
+    delete OpenHandleOf(fi);
+    return 0;
+  });
+}
+
+int OpReaddir(const char* path, void* buf, fuse_fill_dir_t filler, off_t, fuse_file_info* fi,
               fuse_readdir_flags) {
   return Guard("readdir", [&] {
+    path = PathOf(path, fi);
     KVBOS_NEED_PATH(path);
     return Fs()->ReadDir(path, [&](std::string_view name, mode_t type) {
       struct stat st;
@@ -300,7 +365,9 @@ fuse_operations MakeOperations() {
   ops.getxattr = OpGetxattr;
   ops.listxattr = OpListxattr;
   ops.removexattr = OpRemovexattr;
+  ops.opendir = OpOpendir;
   ops.readdir = OpReaddir;
+  ops.releasedir = OpReleasedir;
   ops.fsyncdir = OpFsyncdir;
   ops.init = OpInit;
   ops.destroy = OpDestroy;
