@@ -7,7 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 
 # expect_usage_error WHAT COMMAND...: non-zero exit (not a signal), one line on stderr, no mount.
-# (MAXLINES=N allows up to N lines, for a missing argument that may print a short usage.)
+# (MAXLINES=N allows up to N lines, for a missing argument that may print a short usage;
+#  NOT_AT=DIR checks that DIR, instead of $MNT, did not get mounted.)
 expect_usage_error() {
   local what=$1 rc=0 lines max=${MAXLINES:-1}
   shift
@@ -18,7 +19,8 @@ expect_usage_error() {
   lines=$(wc -l <"$KT_TMP/err")
   [ "$lines" -ge 1 ] && [ "$lines" -le "$max" ] \
     || fail "$what: '$*' wrote $lines lines on stderr, expected $([ "$max" = 1 ] && echo one || echo "1 to $max"): $(cat "$KT_TMP/err")"
-  ! is_mounted || fail "$what: $MNT got mounted"
+  local target=${NOT_AT:-$MNT}
+  ! is_mounted "$target" || fail "$what: $target got mounted"
   log "ok: $what -> exit $rc: $(cat "$KT_TMP/err")"
 }
 
@@ -75,7 +77,8 @@ rm -f "$KT_FAST/v2.pool" "$KT_FAST/short.pool"
 kvbos_mount
 echo first >"$MNT/f"
 mkdir "$KT_TMP/mnt2"
-expect_usage_error "second daemon on the same pool" "$KVBOSFS" "$POOL" "$KT_TMP/mnt2"
+NOT_AT=$KT_TMP/mnt2 expect_usage_error "second daemon on the same pool" "$KVBOSFS" "$POOL" "$KT_TMP/mnt2"
+grep -q "in use" "$KT_TMP/err" || fail "the refusal of a second daemon does not say the pool is in use: $(cat "$KT_TMP/err")"
 ! is_mounted "$KT_TMP/mnt2" || fail "the second daemon mounted the pool"
 assert_eq "$(cat "$MNT/f")" first "the first mount after a refused second daemon"
 kvbos_unmount

@@ -38,6 +38,13 @@ expect_errno "Not a directory" mkdir -p "$MNT/deep/$rel/here.txt/sub"
   || fail "working inside the deepest directory failed"
 echo rel >"$KT_FAST/ref/deep/$rel/relative.txt"
 
+# The two trees were written at different moments: give every file in both the same mtime
+# (to the nanosecond), so the comparison below also checks that mtimes are kept.
+for root in "$MNT" "$KT_FAST/ref"; do
+  find "$root/deep" -type f -exec touch -d '2020-02-02 02:02:02.123456789 UTC' {} + \
+    || fail "touch -d in $root/deep"
+done
+
 assert_eq "$(find "$MNT/deep" -type d | wc -l)" "$(find "$KT_FAST/ref/deep" -type d | wc -l)" "directory count"
 assert_eq "$(find "$MNT/deep" -type f | wc -l)" "$(find "$KT_FAST/ref/deep" -type f | wc -l)" "file count"
 assert_same_tree "$KT_FAST/ref/deep" "$MNT/deep"

@@ -18,6 +18,8 @@ for cycle in 1 2 3; do
   assert_eq "$(getfattr --only-values -n user.note "$MNT/tree/a/b/c/d/e/deep.txt")" kept "xattr after remount $cycle"
   # Change something in both trees before the next cycle.
   echo "cycle $cycle" >>"$R/tree/a/b/c/d/e/deep.txt"; echo "cycle $cycle" >>"$MNT/tree/a/b/c/d/e/deep.txt"
+  # Written a moment apart: the reference takes the mount's mtime (the next remount must keep it).
+  touch -r "$MNT/tree/a/b/c/d/e/deep.txt" "$R/tree/a/b/c/d/e/deep.txt"
   mkdir "$R/tree/new-$cycle" "$MNT/tree/new-$cycle"
   rand_file "$R/tree/new-$cycle/f" $((cycle * 1000003))
   cp -p "$R/tree/new-$cycle/f" "$MNT/tree/new-$cycle/f"
