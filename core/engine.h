@@ -39,7 +39,7 @@ inline constexpr size_t kMaxKeySize = 8192;  // bytes
 
 struct CreateOptions {
   uint64_t pool_size = 1ull << 30;          // bytes, whole pool file
-  uint32_t value_block_size = 4u << 20;     // bytes, power of two, >= 64 KiB
+  uint32_t value_block_size = 4u << 20;     // bytes, power of two, >= 1 MiB
   uint32_t key_block_size = 512u << 10;     // bytes, power of two, >= 64 KiB
 };
 
@@ -52,8 +52,9 @@ struct EngineStats {
   uint64_t pool_size = 0;
   uint64_t capacity = 0;       // bytes usable by blocks (frames area)
   uint64_t used = 0;           // bytes of frames holding blocks
-  uint64_t value_bytes = 0;    // value bytes appended
-  uint64_t value_blocks = 0;
+  uint64_t value_bytes = 0;    // value bytes appended (the value watermark)
+  uint64_t value_blocks = 0;   // value blocks below the watermark
+  uint64_t resident_value_blocks = 0;  // of which in the pool
   uint64_t key_blocks = 0;
   uint32_t value_block_size = 0;
   uint32_t key_block_size = 0;
@@ -132,25 +133,31 @@ class Engine {
 
   // Values -----------------------------------------------------------------
   // Appends `bytes` to the value region and returns the extents they landed
-  // in, with file offsets starting at `file_offset` (the value region is
-  // contiguous in the address space, so today one extent). NoSpace if the
-  // pool cannot hold them: then nothing is appended.
+  // in, with file offsets starting at `file_offset`: one extent per
+  // kValueUnitBytes window, pending (no checksum until MakeContentRecord).
+  // NoSpace if the pool cannot hold them (some may have been appended, and
+  // are garbage).
   virtual Status AppendValue(std::string_view bytes, uint64_t file_offset,
                              std::vector<Extent>* extents) = 0;
-  // Copies `length` bytes at `addr` into `out`. Corruption if the range is
-  // not below the value watermark.
+  // Copies `length` raw bytes at `addr` into `out` (no checksum check).
+  // Corruption if the range is not below the value watermark.
   virtual Status ReadValue(Address addr, uint64_t length, char* out) = 0;
-  // The content extents of a record: its extent list, or one extent for an
-  // inline value.
+  // The content extents of a record: its extent list (verified against
+  // the record's value checksum when fetched from the object store), or one
+  // extent for an inline value.
   virtual Status LoadExtents(const Record& record, ExtentList* extents) = 0;
   // Reads `length` bytes at `offset` of a record's content into `out`
   // (holes and bytes past the end of stored extents read as zeros; the
-  // caller bounds the read by attrs.size).
+  // caller bounds the read by attrs.size). Bytes fetched from the object
+  // store are checked against their unit's checksum: Corruption, never a
+  // wrong byte.
   virtual Status ReadContent(const ExtentList& extents, uint64_t offset,
                              uint64_t length, char* out) = 0;
-  // Builds a record for content `extents`: inline when there is one extent
-  // at offset 0, otherwise the list is appended as a value.
-  virtual Status MakeContentRecord(const ExtentList& extents, const Attributes& attrs,
+  // Builds a record for content `*extents`, first computing the checksum of
+  // every pending extent (in place, so it is done once): inline when there
+  // is one extent at offset 0 that is a whole unit, otherwise the list is
+  // appended as a value. TooLarge when the list exceeds a value block.
+  virtual Status MakeContentRecord(ExtentList* extents, const Attributes& attrs,
                                    Record* record) = 0;
 
   // Durability -------------------------------------------------------------

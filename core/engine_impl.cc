@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/bloom.h"
+#include "core/checksum.h"
 #include "core/merge_iterator.h"
 
 namespace kvbos {
@@ -35,11 +36,8 @@ Status Engine::Open(const std::string& path, const OpenOptions& options,
 EngineImpl::EngineImpl(std::unique_ptr<Pool> pool)
     : pool_(std::move(pool)),
       value_block_size_(pool_->superblock().value_block_size),
-      key_block_size_(pool_->superblock().key_block_size) {}
-
-uint64_t EngineImpl::FramesInUseLocked(uint64_t value_blocks, uint64_t key_blocks) const {
-  return value_blocks * (value_block_size_ / key_block_size_) + key_blocks;
-}
+      key_block_size_(pool_->superblock().key_block_size),
+      values_(pool_.get()) {}
 
 Status EngineImpl::Recover() {
   const Checkpoint& cp = pool_->checkpoint();
@@ -51,11 +49,10 @@ Status EngineImpl::Recover() {
   open_block_ = cp.open_key_block;
   open_used_ = cp.open_key_used;
   key_blocks_ = distance / kbs;
-  value_top_.store(cp.value_top);
-  value_blocks_ = (cp.value_top + value_block_size_ - 1) / value_block_size_;
-  if (FramesInUseLocked(value_blocks_, key_blocks_) > frames) {
-    return Status::Corruption("checkpoint watermarks overlap: value top " + Hex(cp.value_top) +
-                              ", open key block " + Hex(cp.open_key_block));
+  KVBOS_RETURN_IF_ERROR(values_.Recover(cp.value_top));
+  if (values_.slots_high() * pool_->frames_per_slot() + key_blocks_ > frames) {
+    return Status::Corruption("frame table and checkpoint overlap: value slots reach the key "
+                              "blocks (open key block " + Hex(cp.open_key_block) + ")");
   }
 
   // Sealed blocks, oldest (highest address) first. Only footers are read.
@@ -149,13 +146,7 @@ Status EngineImpl::Scan(std::string_view prefix, const std::function<bool(const 
 }
 
 Status EngineImpl::ReadValue(Address addr, uint64_t length, char* out) {
-  const uint64_t top = value_top_.load(std::memory_order_acquire);
-  if (addr > top || length > top - addr) {
-    return Status::Corruption("value range " + Hex(addr) + "+" + std::to_string(length) +
-                              " lies above the value watermark");
-  }
-  std::memcpy(out, pool_->ValueBytes(addr), length);
-  return Status::Ok();
+  return values_.Read(addr, length, out);
 }
 
 Status EngineImpl::LoadExtents(const Record& record, ExtentList* extents) {
@@ -163,12 +154,18 @@ Status EngineImpl::LoadExtents(const Record& record, ExtentList* extents) {
     *extents = ExtentList();
     return Status::Ok();
   }
+  if (record.value_size > value_block_size_) {
+    return Status::Corruption("record of " + record.key + " names a value larger than a block");
+  }
   if (!record.has_extent_list()) {
-    *extents = ExtentList({Extent{0, record.value_size, record.value_addr}});
+    const auto length = static_cast<uint32_t>(record.value_size);
+    *extents = ExtentList({Extent{0, length, record.value_addr, 0, length, record.value_checksum}});
     return Status::Ok();
   }
   std::string bytes(record.value_size, '\0');
-  KVBOS_RETURN_IF_ERROR(ReadValue(record.value_addr, record.value_size, bytes.data()));
+  KVBOS_RETURN_IF_ERROR(values_.ReadVerified(record.value_addr, record.value_size,
+                                             record.value_checksum, record.value_addr,
+                                             record.value_size, bytes.data()));
   return ExtentList::Decode(bytes, extents);
 }
 
@@ -184,35 +181,45 @@ Status EngineImpl::ReadContent(const ExtentList& list, uint64_t offset, uint64_t
     const uint64_t from = std::max(offset, it->file_offset);
     const uint64_t to = std::min(end, it->file_offset + it->length);
     if (from >= to) continue;
-    KVBOS_RETURN_IF_ERROR(ReadValue(it->addr + (from - it->file_offset), to - from, out + (from - offset)));
+    const Address addr = it->addr + (from - it->file_offset);
+    char* dst = out + (from - offset);
+    if (it->pending()) {
+      KVBOS_RETURN_IF_ERROR(values_.Read(addr, to - from, dst));
+    } else {
+      KVBOS_RETURN_IF_ERROR(values_.ReadVerified(it->unit_addr(), it->unit_length, it->checksum,
+                                                 addr, to - from, dst));
+    }
   }
   return Status::Ok();
 }
 
 // Writes -----------------------------------------------------------------
 
-Status EngineImpl::AppendValueLocked(std::string_view bytes, Address* addr) {
-  const uint64_t top = value_top_.load(std::memory_order_relaxed);
-  *addr = top;
-  if (bytes.empty()) return Status::Ok();
-  const uint64_t new_top = top + bytes.size();
-  const uint64_t blocks_needed = (new_top + value_block_size_ - 1) / value_block_size_;
-  if (blocks_needed > value_blocks_) {
-    if (FramesInUseLocked(blocks_needed, key_blocks_) > pool_->superblock().frame_count) {
-      return Status::NoSpace("the pool has no free frame for another value block");
-    }
-    for (uint64_t b = value_blocks_; b < blocks_needed; b++) {
-      if (b > 0) {
-        const Address prev = (b - 1) * value_block_size_;
-        pool_->SetFrame(pool_->ValueBlockFrame(prev), prev, FrameKind::kValue, FrameState::kSealed);
-      }
-      const Address block = b * value_block_size_;
-      pool_->SetFrame(pool_->ValueBlockFrame(block), block, FrameKind::kValue, FrameState::kOpen);
-    }
-    value_blocks_ = blocks_needed;
+Status EngineImpl::AppendValueLocked(std::string_view bytes, uint64_t file_offset,
+                                     std::vector<Extent>* extents) {
+  while (!bytes.empty()) {
+    const uint64_t top = values_.top();
+    const uint64_t room = std::min<uint64_t>(values_.RoomInBlock(),
+                                             kValueUnitBytes - (top & (kValueUnitBytes - 1)));
+    const std::string_view piece = bytes.substr(0, room);
+    Address addr;
+    KVBOS_RETURN_IF_ERROR(values_.Append(piece, key_blocks_, EvictableBelow(), &addr));
+    extents->push_back(Extent{file_offset, piece.size(), addr});
+    file_offset += piece.size();
+    bytes.remove_prefix(piece.size());
   }
-  pool_->CopyNoFlush(pool_->ValueBytes(top), bytes.data(), bytes.size());
-  value_top_.store(new_top, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status EngineImpl::AppendWholeValueLocked(std::string_view bytes, Address* addr,
+                                          uint64_t* checksum) {
+  if (bytes.size() > value_block_size_) {
+    return Status::TooLarge("a value of " + std::to_string(bytes.size()) +
+                            " bytes does not fit in one value block");
+  }
+  if (bytes.size() > values_.RoomInBlock()) values_.PadToBlock();
+  KVBOS_RETURN_IF_ERROR(values_.Append(bytes, key_blocks_, EvictableBelow(), addr));
+  *checksum = Checksum64(bytes.data(), bytes.size());
   return Status::Ok();
 }
 
@@ -220,14 +227,8 @@ Status EngineImpl::AppendValue(std::string_view bytes, uint64_t file_offset,
                                std::vector<Extent>* extents) {
   KVBOS_RETURN_IF_ERROR(CheckWritable());
   extents->clear();
-  if (bytes.empty()) return Status::Ok();
-  Address addr;
-  {
-    std::lock_guard lock(write_mu_);
-    KVBOS_RETURN_IF_ERROR(AppendValueLocked(bytes, &addr));
-  }
-  extents->push_back(Extent{file_offset, bytes.size(), addr});
-  return Status::Ok();
+  std::lock_guard lock(write_mu_);
+  return AppendValueLocked(bytes, file_offset, extents);
 }
 
 Status EngineImpl::StartOpenBlockLocked() {
@@ -240,7 +241,8 @@ Status EngineImpl::StartOpenBlockLocked() {
 }
 
 Status EngineImpl::SealAndAdvanceLocked() {
-  if (FramesInUseLocked(value_blocks_, key_blocks_ + 1) > pool_->superblock().frame_count) {
+  if (values_.slots_high() * pool_->frames_per_slot() + key_blocks_ + 1 >
+      pool_->superblock().frame_count) {
     return Status::NoSpace("the pool has no free frame for another key block");
   }
   std::vector<std::pair<std::string_view, Address>> entries;
@@ -305,10 +307,12 @@ Status EngineImpl::AppendRecordsLocked(const std::vector<PendingRecord>& records
 Status EngineImpl::Put(std::string_view key, std::string_view value, const Attributes& attrs) {
   KVBOS_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard lock(write_mu_);
+  std::vector<Extent> extents;
+  KVBOS_RETURN_IF_ERROR(AppendValueLocked(value, 0, &extents));
+  ExtentList list(std::move(extents));
+  KVBOS_RETURN_IF_ERROR(ChecksumPending(&list));
   Record record;
-  KVBOS_RETURN_IF_ERROR(AppendValueLocked(value, &record.value_addr));
-  record.value_size = value.size();
-  record.attrs = attrs;
+  KVBOS_RETURN_IF_ERROR(MakeContentRecordLocked(list, attrs, &record));
   return AppendRecordsLocked({PendingRecord{key, &record}});
 }
 
@@ -331,24 +335,57 @@ Status EngineImpl::Apply(const WriteBatch& batch) {
   return AppendRecordsLocked(records);
 }
 
-Status EngineImpl::MakeContentRecord(const ExtentList& list, const Attributes& attrs,
-                                     Record* record) {
+Status EngineImpl::ChecksumPending(ExtentList* list) {
+  std::string bytes;
+  for (Extent& e : list->mutable_extents()) {
+    if (!e.pending()) continue;
+    bytes.resize(e.length);
+    KVBOS_RETURN_IF_ERROR(values_.Read(e.addr, e.length, bytes.data()));
+    e.unit_offset = 0;
+    e.unit_length = static_cast<uint32_t>(e.length);
+    e.checksum = Checksum64(bytes.data(), bytes.size());
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// True when `list` is stored inline: one extent at offset 0 that is a whole unit.
+bool IsInlineContent(const ExtentList& list) {
+  const auto& extents = list.extents();
+  return extents.size() == 1 && extents[0].file_offset == 0 && extents[0].unit_offset == 0 &&
+         extents[0].unit_length == extents[0].length;
+}
+
+}  // namespace
+
+Status EngineImpl::MakeContentRecordLocked(const ExtentList& list, const Attributes& attrs,
+                                           Record* record) {
   *record = Record();
   record->attrs = attrs;
   const auto& extents = list.extents();
   if (extents.empty()) return Status::Ok();
-  if (extents.size() == 1 && extents[0].file_offset == 0) {
+  if (IsInlineContent(list)) {
     record->value_addr = extents[0].addr;
     record->value_size = extents[0].length;
+    record->value_checksum = extents[0].checksum;
     return Status::Ok();
   }
-  KVBOS_RETURN_IF_ERROR(CheckWritable());
-  const std::string encoded = list.Encode();
-  std::lock_guard lock(write_mu_);
-  KVBOS_RETURN_IF_ERROR(AppendValueLocked(encoded, &record->value_addr));
-  record->value_size = encoded.size();
+  KVBOS_RETURN_IF_ERROR(AppendWholeValueLocked(list.Encode(), &record->value_addr,
+                                               &record->value_checksum));
+  record->value_size = extents.size() * kEncodedExtentBytes;
   record->flags = kFlagExtentList;
   return Status::Ok();
+}
+
+Status EngineImpl::MakeContentRecord(ExtentList* list, const Attributes& attrs, Record* record) {
+  KVBOS_RETURN_IF_ERROR(ChecksumPending(list));
+  if (list->extents().empty() || IsInlineContent(*list)) {
+    return MakeContentRecordLocked(*list, attrs, record);  // appends nothing: no lock
+  }
+  KVBOS_RETURN_IF_ERROR(CheckWritable());
+  std::lock_guard lock(write_mu_);
+  return MakeContentRecordLocked(*list, attrs, record);
 }
 
 // Durability -------------------------------------------------------------
@@ -359,7 +396,7 @@ Status EngineImpl::Sync() {
   Checkpoint next = pool_->checkpoint();
   {
     std::lock_guard lock(write_mu_);  // a batch boundary (invariant 3)
-    next.value_top = value_top_.load(std::memory_order_relaxed);
+    next.value_top = values_.top();
     next.open_key_block = open_block_;
     next.open_key_used = open_used_;
   }
@@ -369,9 +406,7 @@ Status EngineImpl::Sync() {
     return Status::Ok();  // group commit: someone else's Sync covered us
   }
   // (1) values, (2) key records, then the checkpoint.
-  if (next.value_top > durable.value_top) {
-    pool_->Persist(pool_->ValueBytes(durable.value_top), next.value_top - durable.value_top);
-  }
+  values_.Persist(durable.value_top, next.value_top);
   if (next.open_key_block == durable.open_key_block) {
     const char* block = pool_->KeyBlockBytes(next.open_key_block);
     const uint32_t from = durable.open_key_used;
@@ -390,7 +425,7 @@ bool EngineImpl::Dirty() const {
   if (pool_->read_only()) return false;
   std::lock_guard lock(write_mu_);
   const Checkpoint& durable = pool_->checkpoint();
-  return value_top_.load(std::memory_order_relaxed) != durable.value_top ||
+  return values_.top() != durable.value_top ||
          open_block_ != durable.open_key_block || open_used_ != durable.open_key_used;
 }
 
@@ -399,9 +434,10 @@ EngineStats EngineImpl::Stats() const {
   EngineStats s;
   s.pool_size = pool_->superblock().pool_size;
   s.capacity = pool_->frames_size();
-  s.used = FramesInUseLocked(value_blocks_, key_blocks_) * key_block_size_;
-  s.value_bytes = value_top_.load(std::memory_order_relaxed);
-  s.value_blocks = value_blocks_;
+  s.resident_value_blocks = values_.resident_blocks();
+  s.used = (s.resident_value_blocks * pool_->frames_per_slot() + key_blocks_) * key_block_size_;
+  s.value_bytes = values_.top();
+  s.value_blocks = (s.value_bytes + value_block_size_ - 1) / value_block_size_;
   s.key_blocks = key_blocks_;
   s.value_block_size = value_block_size_;
   s.key_block_size = key_block_size_;

@@ -32,6 +32,7 @@
 #include "core/engine.h"
 #include "core/key_block.h"
 #include "core/pool.h"
+#include "core/value_region.h"
 
 namespace kvbos {
 
@@ -54,7 +55,7 @@ class EngineImpl final : public Engine {
   Status LoadExtents(const Record& record, ExtentList* extents) override;
   Status ReadContent(const ExtentList& extents, uint64_t offset, uint64_t length,
                      char* out) override;
-  Status MakeContentRecord(const ExtentList& extents, const Attributes& attrs,
+  Status MakeContentRecord(ExtentList* extents, const Attributes& attrs,
                            Record* record) override;
 
   Status Sync() override;
@@ -72,11 +73,24 @@ class EngineImpl final : public Engine {
   };
 
   Status CheckWritable() const;
-  Status AppendValueLocked(std::string_view bytes, Address* addr);
+  // Appends file bytes, split into pending extents at unit windows.
+  Status AppendValueLocked(std::string_view bytes, uint64_t file_offset,
+                           std::vector<Extent>* extents);
+  // Appends a value that must stay whole (an extent list): padded to the
+  // next block when it does not fit in this one. Returns its address and
+  // checksum. TooLarge when larger than a value block.
+  Status AppendWholeValueLocked(std::string_view bytes, Address* addr, uint64_t* checksum);
+  // Checksums pending extents (no lock needed: their bytes are immutable).
+  Status ChecksumPending(ExtentList* extents);
+  // MakeContentRecord once every extent has a checksum.
+  Status MakeContentRecordLocked(const ExtentList& extents, const Attributes& attrs,
+                                 Record* record);
   Status AppendRecordsLocked(const std::vector<PendingRecord>& records);
   Status StartOpenBlockLocked();
   Status SealAndAdvanceLocked();
-  uint64_t FramesInUseLocked(uint64_t value_blocks, uint64_t key_blocks) const;
+  // Value addresses below which blocks may leave the pool (their upload is
+  // confirmed by a durable manifest); 0 without an object store.
+  uint64_t EvictableBelow() const { return evictable_below_.load(std::memory_order_acquire); }
 
   const std::unique_ptr<Pool> pool_;
   const uint32_t value_block_size_;
@@ -84,10 +98,10 @@ class EngineImpl final : public Engine {
 
   mutable std::mutex sync_mu_;   // one Sync at a time
   mutable std::mutex write_mu_;  // appends of values and records
-  std::atomic<uint64_t> value_top_{0};  // next value address; readers check against it
+  ValueRegion values_;                  // appends under write_mu_; reads from any thread
+  std::atomic<uint64_t> evictable_below_{0};
   Address open_block_ = 0;              // GUARDED_BY(write_mu_)
   uint32_t open_used_ = 0;              // GUARDED_BY(write_mu_); 0 = header not yet written
-  uint64_t value_blocks_ = 0;           // GUARDED_BY(write_mu_)
   uint64_t key_blocks_ = 0;             // GUARDED_BY(write_mu_), including the open one
 
   mutable std::shared_mutex index_mu_;

@@ -164,7 +164,7 @@ TEST_F(EngineTest, ExtentListRecordsReadHolesAsZeros) {
   Attributes attrs;
   attrs.size = 16;
   Record r;
-  ASSERT_TRUE(engine_->MakeContentRecord(list, attrs, &r).ok());
+  ASSERT_TRUE(engine_->MakeContentRecord(&list, attrs, &r).ok());
   EXPECT_TRUE(r.has_extent_list());
   WriteBatch batch;
   batch.PutRecord("sparse", r);

@@ -11,10 +11,12 @@ void ExtentList::Insert(const Extent& e) {
   out.reserve(extents_.size() + 2);
   bool placed = false;
   auto place = [&] {
-    // Merge with the previous extent when both file and address ranges touch.
-    if (!out.empty()) {
+    // Merge with the previous pending extent when both file and address ranges
+    // touch and the result stays inside one unit window.
+    if (!out.empty() && e.pending() && out.back().pending()) {
       Extent& last = out.back();
-      if (last.file_offset + last.length == start && last.addr + last.length == e.addr) {
+      if (last.file_offset + last.length == start && last.addr + last.length == e.addr &&
+          last.addr / kValueUnitBytes == (e.addr + e.length - 1) / kValueUnitBytes) {
         last.length += e.length;
         placed = true;
         return;
@@ -35,12 +37,19 @@ void ExtentList::Insert(const Extent& e) {
       continue;
     }
     if (old.file_offset < start) {  // keep the head of an overlapped extent
-      out.push_back({old.file_offset, start - old.file_offset, old.addr});
+      Extent head = old;
+      head.length = start - old.file_offset;
+      out.push_back(head);
     }
     if (!placed) place();
     if (old_end > end) {  // keep the tail
       const uint64_t skip = end - old.file_offset;
-      out.push_back({end, old_end - end, old.addr + skip});
+      Extent tail = old;
+      tail.file_offset = end;
+      tail.length = old_end - end;
+      tail.addr = old.addr + skip;
+      if (!old.pending()) tail.unit_offset = static_cast<uint32_t>(old.unit_offset + skip);
+      out.push_back(tail);
     }
   }
   if (!placed) place();
@@ -66,28 +75,43 @@ uint64_t ExtentList::StoredBytes() const {
 }
 
 std::string ExtentList::Encode() const {
-  std::string out(extents_.size() * 24, '\0');
+  std::string out(extents_.size() * kEncodedExtentBytes, '\0');
   char* p = out.data();
-  for (const Extent& e : extents_) {
-    const uint64_t words[3] = {e.file_offset, e.length, e.addr};  // little-endian hosts only
+  for (const Extent& e : extents_) {  // little-endian hosts only
+    const uint64_t words[3] = {e.file_offset, e.length, e.addr};
+    const uint32_t unit[2] = {e.unit_offset, e.unit_length};
     std::memcpy(p, words, 24);
-    p += 24;
+    std::memcpy(p + 24, unit, 8);
+    std::memcpy(p + 32, &e.checksum, 8);
+    p += kEncodedExtentBytes;
   }
   return out;
 }
 
 Status ExtentList::Decode(std::string_view bytes, ExtentList* out) {
-  if (bytes.size() % 24 != 0) return Status::Corruption("extent list size is not a multiple of 24");
-  std::vector<Extent> extents(bytes.size() / 24);
+  if (bytes.size() % kEncodedExtentBytes != 0) {
+    return Status::Corruption("extent list size is not a multiple of 40");
+  }
+  std::vector<Extent> extents(bytes.size() / kEncodedExtentBytes);
   uint64_t prev_end = 0;
   for (size_t i = 0; i < extents.size(); i++) {
+    const char* p = bytes.data() + i * kEncodedExtentBytes;
     uint64_t words[3];
-    std::memcpy(words, bytes.data() + i * 24, 24);
-    extents[i] = {words[0], words[1], words[2]};
-    if (words[1] == 0 || words[0] < prev_end || words[0] + words[1] < words[0]) {
+    uint32_t unit[2];
+    std::memcpy(words, p, 24);
+    std::memcpy(unit, p + 24, 8);
+    Extent& e = extents[i];
+    e.file_offset = words[0], e.length = words[1], e.addr = words[2];
+    e.unit_offset = unit[0], e.unit_length = unit[1];
+    std::memcpy(&e.checksum, p + 32, 8);
+    if (e.length == 0 || e.file_offset < prev_end || e.file_offset + e.length < e.file_offset) {
       return Status::Corruption("extent list is not sorted and non-overlapping");
     }
-    prev_end = words[0] + words[1];
+    if (e.unit_length == 0 || e.unit_length > kValueUnitBytes ||
+        uint64_t{e.unit_offset} + e.length > e.unit_length || e.unit_offset > e.addr) {
+      return Status::Corruption("extent list names an extent outside its checksummed unit");
+    }
+    prev_end = e.file_offset + e.length;
   }
   *out = ExtentList(std::move(extents));
   return Status::Ok();

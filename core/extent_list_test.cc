@@ -52,11 +52,42 @@ TEST(ExtentListTest, TruncateDropsAndShortensExtents) {
 
 TEST(ExtentListTest, EncodeDecodeRoundTrip) {
   ExtentList list;
-  list.Insert({0, 10, 100});
-  list.Insert({4096, 7, 1u << 30});
+  list.Insert({0, 10, 100, 0, 10, 0x1234});
+  list.Insert({4096, 7, 1u << 30, 3, 20, 0xabcdef});
   ExtentList decoded;
   ASSERT_TRUE(ExtentList::Decode(list.Encode(), &decoded).ok());
   EXPECT_EQ(decoded.extents(), list.extents());
+}
+
+TEST(ExtentListTest, DecodeRejectsPendingOrOutOfUnitExtents) {
+  ExtentList out;
+  EXPECT_EQ(ExtentList::Decode(ExtentList({Extent{0, 10, 100}}).Encode(), &out).code(),
+            Status::Code::kCorruption);  // no checksum
+  EXPECT_EQ(ExtentList::Decode(ExtentList({Extent{0, 10, 100, 5, 12, 1}}).Encode(), &out).code(),
+            Status::Code::kCorruption);  // 5 + 10 > 12
+}
+
+TEST(ExtentListTest, PiecesOfAChecksummedExtentKeepTheirWholeUnit) {
+  ExtentList list;
+  list.Insert({0, 100, 1000, 0, 100, 77});
+  list.Insert({40, 10, 5000});
+  ASSERT_EQ(list.extents().size(), 3u);
+  EXPECT_EQ(list.extents()[0], (Extent{0, 40, 1000, 0, 100, 77}));
+  EXPECT_EQ(list.extents()[2], (Extent{50, 50, 1050, 50, 100, 77}));
+  list.TruncateTo(60);
+  EXPECT_EQ(list.extents()[2], (Extent{50, 10, 1050, 50, 100, 77}));
+}
+
+TEST(ExtentListTest, OnlyPendingExtentsMergeAndNeverAcrossAUnitWindow) {
+  ExtentList list;
+  list.Insert({0, 100, 1000, 0, 100, 77});
+  list.Insert({100, 50, 1100});  // continues a checksummed extent: stays apart
+  EXPECT_EQ(list.extents().size(), 2u);
+  ExtentList window;
+  const uint64_t edge = kValueUnitBytes;
+  window.Insert({0, 100, edge - 100});
+  window.Insert({100, 100, edge});  // the same bytes would cross a unit boundary
+  EXPECT_EQ(window.extents().size(), 2u);
 }
 
 TEST(ExtentListTest, DecodeRejectsOverlapsAndOddSizes) {

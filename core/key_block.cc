@@ -47,6 +47,7 @@ void EncodeRecord(std::string_view key, const Record& r, uint32_t batch_count, s
   h.record_size = size;
   h.value_addr = r.is_tombstone() ? kTombstoneAddress : r.value_addr;
   h.value_size = r.is_tombstone() ? 0 : r.value_size;
+  h.value_checksum = r.is_tombstone() ? 0 : r.value_checksum;
   h.mode = r.attrs.mode, h.uid = r.attrs.uid, h.gid = r.attrs.gid, h.rdev = r.attrs.rdev;
   h.atime_ns = r.attrs.atime_ns, h.mtime_ns = r.attrs.mtime_ns, h.ctime_ns = r.attrs.ctime_ns;
   h.file_size = r.attrs.size;
@@ -83,6 +84,7 @@ void ToRecord(const RecordView& v, Record* r) {
   r->flags = h.flags;
   r->value_addr = h.value_addr;
   r->value_size = h.value_size;
+  r->value_checksum = h.value_checksum;
   r->attrs = Attributes{h.mode, h.uid, h.gid, h.rdev, h.atime_ns, h.mtime_ns, h.ctime_ns, h.file_size};
 }
 

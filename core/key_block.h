@@ -50,6 +50,7 @@ struct RecordHeader {
   uint32_t record_size;  // bytes including padding
   uint64_t value_addr;
   uint64_t value_size;   // bytes
+  uint64_t value_checksum;  // XXH3-64 of the value bytes (0 for an empty value)
   uint32_t mode, uid, gid, rdev;
   int64_t atime_ns, mtime_ns, ctime_ns;
   uint64_t file_size;    // bytes
@@ -75,7 +76,7 @@ struct KeyBlockFooter {
 };
 
 static_assert(sizeof(KeyBlockHeader) == 64);
-static_assert(sizeof(RecordHeader) == 80);
+static_assert(sizeof(RecordHeader) == 88);
 static_assert(sizeof(SortedEntry) == 16);
 static_assert(sizeof(KeyBlockFooter) == 72);
 

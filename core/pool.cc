@@ -86,9 +86,10 @@ Pool::~Pool() {
 
 Status Pool::Create(const std::string& path, const CreateOptions& options) {
   const uint64_t kbs = options.key_block_size, vbs = options.value_block_size;
-  if (!IsPowerOfTwo(kbs) || !IsPowerOfTwo(vbs) || kbs < (64u << 10) || vbs < kbs) {
+  if (!IsPowerOfTwo(kbs) || !IsPowerOfTwo(vbs) || kbs < (64u << 10) || vbs < kbs ||
+      vbs < (1u << 20)) {
     return Status::InvalidArgument(
-        "block sizes must be powers of two, key block >= 64 KiB, value block >= key block");
+        "block sizes must be powers of two, key block >= 64 KiB, value block >= 1 MiB and >= key block");
   }
   // Frames must hold at least one value block and two key blocks.
   uint64_t frame_count = options.pool_size > kFrameTableOffset

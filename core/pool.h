@@ -43,9 +43,14 @@ class Pool {
   bool read_only() const { return read_only_; }
   uint64_t frames_size() const { return superblock_.frame_count * superblock_.key_block_size; }
 
-  // Mapped memory of the value byte at `addr`; the caller keeps the range
-  // inside allocated value blocks.
-  char* ValueBytes(Address addr) const { return base_ + superblock_.frames_offset + addr; }
+  // Frames per value slot, and the number of slots the frames area could hold.
+  uint64_t frames_per_slot() const {
+    return superblock_.value_block_size / superblock_.key_block_size;
+  }
+  // Mapped memory of value slot `slot` (value_block_size bytes).
+  char* ValueSlotBytes(uint64_t slot) const {
+    return base_ + superblock_.frames_offset + slot * superblock_.value_block_size;
+  }
   // Mapped memory of the key block at `block_addr` (a multiple of
   // key_block_size in the key region).
   char* KeyBlockBytes(Address block_addr) const {
@@ -72,10 +77,8 @@ class Pool {
   // persists it (blocks open and seal rarely: one persist each).
   void SetFrame(uint64_t frame_index, Address block_address, FrameKind kind, FrameState state);
   const FrameEntry& frame(uint64_t index) const { return frame_table_[index]; }
-  // Frame index of a value block / key block.
-  uint64_t ValueBlockFrame(Address block_addr) const {
-    return block_addr / superblock_.key_block_size;
-  }
+  // Frame index of a value slot's first frame / of a key block.
+  uint64_t ValueSlotFrame(uint64_t slot) const { return slot * frames_per_slot(); }
   uint64_t KeyBlockFrame(Address block_addr) const {
     return superblock_.frame_count - (0 - block_addr) / superblock_.key_block_size;
   }

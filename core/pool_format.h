@@ -6,9 +6,14 @@
 //   offset 12 KiB  frame table           (FrameEntry per frame, padded to 4 KiB)
 //   frames_offset  frames                (frame_count * key_block_size bytes)
 //
-// A frame is key_block_size bytes. Value blocks take value_block_size /
-// key_block_size consecutive frames from the bottom of the frames area, key
-// blocks one frame each from the top; the pool is full when they meet.
+// A frame is key_block_size bytes. Value blocks live in *value slots*:
+// value_block_size / key_block_size consecutive frames, slot s starting at
+// frame s * that ratio, used from the bottom of the frames area; the frame
+// table's entry for a slot's first frame names the value block it holds
+// (any block: with an object store, blocks leave the pool once uploaded and
+// their slot is reused). Key block m (address 2^64 - (m+1) * key_block_size)
+// takes frame frame_count - 1 - m, from the top; the pool is full when the
+// two meet.
 // All integers are little-endian. Every structure ends with an XXH3-64
 // checksum of the bytes before it.
 #pragma once
@@ -18,7 +23,7 @@
 namespace kvbos {
 
 inline constexpr char kPoolMagic[8] = {'K', 'V', 'B', 'O', 'S', 'P', 'O', 'L'};
-inline constexpr uint32_t kPoolFormatVersion = 1;
+inline constexpr uint32_t kPoolFormatVersion = 2;
 inline constexpr uint64_t kSuperblockOffset = 0;
 inline constexpr uint64_t kCheckpointOffset[2] = {4096, 8192};
 inline constexpr uint64_t kFrameTableOffset = 12288;
@@ -47,7 +52,14 @@ struct Checkpoint {
   uint64_t open_key_block;   // address of the open key block
   uint32_t open_key_used;    // bytes of the open key block holding durable records
   uint32_t reserved32;
-  uint64_t reserved[4];      // zero; room for index runs and the object store
+  // The object store (zero without one): the newest manifest this pool wrote
+  // (or restored from) and what it names. Value bytes below store_value_top
+  // and sealed key blocks above store_open_key_block are in the bucket, so
+  // their frames may be reused.
+  uint64_t store_sequence;        // manifest number; 0: none yet
+  uint64_t store_epoch;           // writer epoch of that manifest
+  uint64_t store_value_top;       // bytes
+  uint64_t store_open_key_block;  // address
   uint64_t checksum;         // Checksum64 of everything above
 };
 

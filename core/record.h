@@ -3,10 +3,12 @@
 //
 // A record's value is one of three kinds (flags):
 //   - inline extent: value_addr/value_size is the content from offset 0
-//     (small files, symlink targets, plain key-value pairs);
+//     (small files, symlink targets, plain key-value pairs), one checksummed
+//     unit by itself (value_checksum);
 //   - extent list (kFlagExtentList): value_addr/value_size holds an array of
 //     Extent triples, for values larger than a block and files written at
-//     random offsets; see core/extent_list.h;
+//     random offsets; see core/extent_list.h (value_checksum covers the
+//     encoded array, each extent carries its own unit's checksum);
 //   - tombstone (kFlagTombstone, value_addr == kTombstoneAddress): the key is
 //     deleted and shadows every older record of it.
 // The on-media layout is in docs/FORMAT.md and core/key_block_format.h.
@@ -46,6 +48,7 @@ struct Record {
   uint16_t flags = 0;
   Address value_addr = kNoValueAddress;
   uint64_t value_size = 0;  // bytes at value_addr (inline content or extent array)
+  uint64_t value_checksum = 0;  // XXH3-64 of those bytes (0 when value_size is 0)
   Attributes attrs;
 
   bool is_tombstone() const { return (flags & kFlagTombstone) != 0; }

@@ -28,7 +28,7 @@ void TruncateLocked(OpenFile& file, uint64_t size) {
 int Filesystem::WriteBackLocked(OpenFile& file) {
   if (!file.dirty || file.unlinked) return 0;
   kvbos::Record record;
-  kvbos::Status s = engine_->MakeContentRecord(file.extents, file.attrs, &record);
+  kvbos::Status s = engine_->MakeContentRecord(&file.extents, file.attrs, &record);
   if (!s.ok()) return Errno(s);
   kvbos::WriteBatch batch;
   batch.PutRecord(file.key, record);
@@ -150,7 +150,7 @@ int Filesystem::Truncate(std::string_view path, FileHandle* fh, off_t size) {
   attrs.size = static_cast<uint64_t>(size);
   attrs.mtime_ns = attrs.ctime_ns = NowNs();
   kvbos::Record record;
-  if (int err = Errno(engine_->MakeContentRecord(extents, attrs, &record)); err != 0) return err;
+  if (int err = Errno(engine_->MakeContentRecord(&extents, attrs, &record)); err != 0) return err;
   kvbos::WriteBatch batch;
   batch.PutRecord(node.record_key, record);
   return Errno(engine_->Apply(batch));

@@ -372,7 +372,8 @@ int Filesystem::Symlink(std::string_view target, std::string_view path, const Ca
   kvbos::Attributes attrs = NewAttrs(S_IFLNK | 0777, 0, caller, parent.record.attrs);
   attrs.size = target.size();
   kvbos::Record record;
-  s = engine_->MakeContentRecord(kvbos::ExtentList(std::move(extents)), attrs, &record);
+  kvbos::ExtentList list(std::move(extents));
+  s = engine_->MakeContentRecord(&list, attrs, &record);
   if (!s.ok()) return Errno(s);
   kvbos::WriteBatch batch;
   return PutWithParent(key, record, &parent, &batch);

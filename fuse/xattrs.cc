@@ -46,7 +46,8 @@ int Filesystem::SetXattr(std::string_view path, std::string_view name, std::stri
   kvbos::Attributes attrs;
   attrs.size = value.size();
   kvbos::Record record;
-  if (int err = Errno(engine_->MakeContentRecord(kvbos::ExtentList(std::move(extents)), attrs, &record));
+  kvbos::ExtentList list(std::move(extents));
+  if (int err = Errno(engine_->MakeContentRecord(&list, attrs, &record));
       err != 0) {
     return err;
   }

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   app.add_option("POOL", pool, "Path of the pool file to create (must not exist)")->required();
   app.add_option("-s,--size", size_text, "Pool size, with unit K, M, G or T")->capture_default_str();
   app.add_option("--value-block-size", value_block_text,
-                 "Value block size (power of two, >= 64K)")->capture_default_str();
+                 "Value block size (power of two, >= 1M and >= the key block size)")->capture_default_str();
   app.add_option("--key-block-size", key_block_text,
                  "Key block size (power of two, >= 64K)")->capture_default_str();
   app.set_version_flag("-V,--version", std::string(kProgram) + " " + KVBOS_VERSION);

@@ -64,11 +64,11 @@ log "ok: the pool is unchanged after refused mounts"
 # pool cut short: refused with one line, files unchanged.
 [ "$(head -c 8 "$POOL")" = KVBOSPOL ] || fail "the pool does not start with the magic KVBOSPOL (docs/FORMAT.md)"
 cp "$POOL" "$KT_FAST/v2.pool"
-printf '\x02\x00\x00\x00' | dd of="$KT_FAST/v2.pool" bs=1 seek=8 conv=notrunc status=none
+printf '\x63\x00\x00\x00' | dd of="$KT_FAST/v2.pool" bs=1 seek=8 conv=notrunc status=none
 head -c $((1024 * 1024)) "$POOL" >"$KT_FAST/short.pool"
 sums2=$(sha256sum "$KT_FAST/v2.pool" "$KT_FAST/short.pool")
-expect_usage_error "a pool of format version 2" "$KVBOSFS" "$KT_FAST/v2.pool" "$MNT"
-grep -qi version "$KT_TMP/err" || fail "the refusal of a version-2 pool does not mention the version: $(cat "$KT_TMP/err")"
+expect_usage_error "a pool of format version 99" "$KVBOSFS" "$KT_FAST/v2.pool" "$MNT"
+grep -qi version "$KT_TMP/err" || fail "the refusal of a version-99 pool does not mention the version: $(cat "$KT_TMP/err")"
 expect_usage_error "a pool cut to 1 MiB" "$KVBOSFS" "$KT_FAST/short.pool" "$MNT"
 assert_eq "$(sha256sum "$KT_FAST/v2.pool" "$KT_FAST/short.pool")" "$sums2" "refused pools"
 rm -f "$KT_FAST/v2.pool" "$KT_FAST/short.pool"
