@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/extent_list.h"
+#include "core/object_store.h"
 #include "core/record.h"
 #include "core/status.h"
 
@@ -45,6 +46,18 @@ struct CreateOptions {
 
 struct OpenOptions {
   bool read_only = false;
+  // The cold tier (DESIGN.md, "The object store tier"); null: the pool
+  // alone. Not owned; must outlive the engine.
+  ObjectStore* store = nullptr;
+  uint64_t cache_bytes = 64ull << 20;  // DRAM cache for values read back from the store
+  // Period of background snapshots to the store (ms); 0: only on Snapshot().
+  uint32_t snapshot_interval_ms = 10000;
+  // How long a writer waits for an upload to free pool space before it gets
+  // NoSpace (ms), while uploads are succeeding.
+  uint32_t space_wait_ms = 60000;
+  // Called from the snapshot thread when a background snapshot fails (the
+  // next one retries); e.g. to log it. Must be thread-safe.
+  std::function<void(const Status&)> on_background_error;
 };
 
 // Capacity and use, for statfs and `kvbos stat`. All sizes in bytes.
@@ -58,6 +71,15 @@ struct EngineStats {
   uint64_t key_blocks = 0;
   uint32_t value_block_size = 0;
   uint32_t key_block_size = 0;
+  // Object-store tier (zero without one).
+  uint64_t manifest_sequence = 0;    // newest manifest written or restored
+  uint64_t store_value_top = 0;      // value bytes confirmed in the bucket
+  uint64_t objects_uploaded = 0;     // PUTs of blocks and manifests this process made
+  uint64_t bytes_uploaded = 0;
+  uint64_t upload_failures = 0;      // snapshots that failed (retried later)
+  uint64_t evictions = 0;            // value blocks that left the pool
+  uint64_t cache_hits = 0;           // values read back: from the DRAM cache
+  uint64_t cache_misses = 0;         // ... and fetched by range GET
 };
 
 // A set of puts and deletes applied atomically by Engine::Apply.
@@ -109,7 +131,12 @@ class Engine {
   static Status Create(const std::string& path, const CreateOptions& options);
   // Opens a pool, taking an exclusive flock (Busy if another process has it),
   // validating the superblock (Corruption / VersionMismatch) and recovering
-  // the open key block.
+  // the open key block. With options.store: finds the bucket's newest
+  // manifest; a pool never written restores from it (fetching the key
+  // blocks; values come back lazily); a pool that wrote that manifest
+  // carries on; anything else is refused (Busy: another writer's bucket;
+  // InvalidArgument: block sizes differ, or the bucket lost this pool's
+  // manifests).
   static Status Open(const std::string& path, const OpenOptions& options,
                      std::unique_ptr<Engine>* engine);
 
@@ -164,6 +191,15 @@ class Engine {
   // Makes every write that returned before this call persistent (group
   // commit). Returns the sticky error if the engine went read-only.
   virtual Status Sync() = 0;
+  // Sync, then copies what is new to the object store (sealed blocks, then
+  // snapshots of the open blocks) and writes the next manifest: when it
+  // returns Ok, every write before the call is in the bucket. Ok at once
+  // without a store or when nothing changed since the last manifest (an idle
+  // mount makes no requests). IOError when the store fails (the pool keeps
+  // everything; the next snapshot retries); ReadOnly, sticky, when another
+  // writer has written to the bucket. Runs in the background every
+  // snapshot_interval_ms; one snapshot at a time.
+  virtual Status Snapshot() = 0;
   // True when writes happened since the last Sync.
   virtual bool Dirty() const = 0;
 

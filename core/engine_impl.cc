@@ -28,7 +28,11 @@ Status Engine::Open(const std::string& path, const OpenOptions& options,
   std::unique_ptr<Pool> pool;
   KVBOS_RETURN_IF_ERROR(Pool::Open(path, options.read_only, &pool));
   auto impl = std::make_unique<EngineImpl>(std::move(pool));
+  if (options.store != nullptr) KVBOS_RETURN_IF_ERROR(impl->OpenStore(options));
   KVBOS_RETURN_IF_ERROR(impl->Recover());
+  if (options.store != nullptr && !options.read_only) {
+    impl->StartSnapshots(options.snapshot_interval_ms);
+  }
   *engine = std::move(impl);
   return Status::Ok();
 }
@@ -96,6 +100,9 @@ Status EngineImpl::Recover() {
 
 Status EngineImpl::CheckWritable() const {
   if (pool_->read_only()) return Status::ReadOnly("the pool is open read-only");
+  if (fenced_.load(std::memory_order_acquire)) {
+    return Status::ReadOnly("another writer has written to the bucket; this pool is read-only");
+  }
   return Status::Ok();
 }
 
@@ -199,6 +206,12 @@ Status EngineImpl::AppendValueLocked(std::string_view bytes, uint64_t file_offse
                                      std::vector<Extent>* extents) {
   while (!bytes.empty()) {
     const uint64_t top = values_.top();
+    if (store_ != nullptr && top % value_block_size_ == 0 && top > 0) {
+      // A block was just filled: upload it soon, so that its frames can be reused.
+      std::lock_guard loop_lock(loop_mu_);
+      wake_loop_ = true;
+      loop_cv_.notify_one();
+    }
     const uint64_t room = std::min<uint64_t>(values_.RoomInBlock(),
                                              kValueUnitBytes - (top & (kValueUnitBytes - 1)));
     const std::string_view piece = bytes.substr(0, room);
@@ -227,8 +240,19 @@ Status EngineImpl::AppendValue(std::string_view bytes, uint64_t file_offset,
                                std::vector<Extent>* extents) {
   KVBOS_RETURN_IF_ERROR(CheckWritable());
   extents->clear();
-  std::lock_guard lock(write_mu_);
-  return AppendValueLocked(bytes, file_offset, extents);
+  uint64_t done = 0;  // bytes appended so far
+  for (;;) {
+    std::vector<Extent> more;
+    Status s;
+    {
+      std::lock_guard lock(write_mu_);
+      s = AppendValueLocked(bytes.substr(done), file_offset + done, &more);
+    }
+    for (const Extent& e : more) done += e.length;
+    extents->insert(extents->end(), more.begin(), more.end());
+    // A full pool with uploads under way: wait for space, then carry on.
+    if (s.code() != Status::Code::kNoSpace || !WaitForSpace()) return s;
+  }
 }
 
 Status EngineImpl::StartOpenBlockLocked() {
@@ -305,14 +329,12 @@ Status EngineImpl::AppendRecordsLocked(const std::vector<PendingRecord>& records
 }
 
 Status EngineImpl::Put(std::string_view key, std::string_view value, const Attributes& attrs) {
-  KVBOS_RETURN_IF_ERROR(CheckWritable());
-  std::lock_guard lock(write_mu_);
   std::vector<Extent> extents;
-  KVBOS_RETURN_IF_ERROR(AppendValueLocked(value, 0, &extents));
+  KVBOS_RETURN_IF_ERROR(AppendValue(value, 0, &extents));
   ExtentList list(std::move(extents));
-  KVBOS_RETURN_IF_ERROR(ChecksumPending(&list));
   Record record;
-  KVBOS_RETURN_IF_ERROR(MakeContentRecordLocked(list, attrs, &record));
+  KVBOS_RETURN_IF_ERROR(MakeContentRecord(&list, attrs, &record));
+  std::lock_guard lock(write_mu_);
   return AppendRecordsLocked({PendingRecord{key, &record}});
 }
 
@@ -441,6 +463,16 @@ EngineStats EngineImpl::Stats() const {
   s.key_blocks = key_blocks_;
   s.value_block_size = value_block_size_;
   s.key_block_size = key_block_size_;
+  s.manifest_sequence = manifest_seq_.load(std::memory_order_relaxed);
+  s.store_value_top = EvictableBelow();
+  s.objects_uploaded = objects_uploaded_.load(std::memory_order_relaxed);
+  s.bytes_uploaded = bytes_uploaded_.load(std::memory_order_relaxed);
+  s.upload_failures = upload_failures_.load(std::memory_order_relaxed);
+  s.evictions = values_.evictions();
+  if (const FetchCache* cache = values_.cache()) {
+    s.cache_hits = cache->hits();
+    s.cache_misses = cache->misses();
+  }
   return s;
 }
 

@@ -18,19 +18,30 @@
 // the pool; searched by SealedKeyBlock). Recovery rebuilds open_index_ by
 // scanning the open block up to the durable watermark (Recover()).
 //
-// Lock order: sync_mu_ before write_mu_ before index_mu_.
+// With an object store (core/engine_store.cc), Snapshot() adds:
+//  (7) A block is uploaded before the manifest that names it, and the
+//      manifest before the checkpoint that records it (store_* fields).
+//  (8) A value block leaves the pool only when wholly below the checkpoint's
+//      store_value_top: its upload is confirmed by a durable manifest.
+//  (9) Manifest N+1 is written only if absent: finding it present means a
+//      second writer, and the engine goes read-only (sticky).
+//
+// Lock order: snapshot_mu_ before sync_mu_ before write_mu_ before index_mu_.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/engine.h"
 #include "core/key_block.h"
+#include "core/manifest.h"
 #include "core/pool.h"
 #include "core/value_region.h"
 
@@ -39,8 +50,15 @@ namespace kvbos {
 class EngineImpl final : public Engine {
  public:
   explicit EngineImpl(std::unique_ptr<Pool> pool);
+  ~EngineImpl() override;
+  // Attaches the object store of `options` (before Recover): finds the
+  // newest manifest and restores from it, carries on, or refuses (see
+  // Engine::Open).
+  Status OpenStore(const OpenOptions& options);
   // Loads sealed blocks and rebuilds the open block's index.
   Status Recover();
+  // Starts the background snapshot thread (after Recover, with a store).
+  void StartSnapshots(uint32_t interval_ms);
 
   Status Get(std::string_view key, Record* record) override;
   Status Put(std::string_view key, std::string_view value, const Attributes& attrs) override;
@@ -59,6 +77,7 @@ class EngineImpl final : public Engine {
                            Record* record) override;
 
   Status Sync() override;
+  Status Snapshot() override;
   bool Dirty() const override;
   EngineStats Stats() const override;
   bool read_only() const override { return pool_->read_only(); }
@@ -91,6 +110,17 @@ class EngineImpl final : public Engine {
   // Value addresses below which blocks may leave the pool (their upload is
   // confirmed by a durable manifest); 0 without an object store.
   uint64_t EvictableBelow() const { return evictable_below_.load(std::memory_order_acquire); }
+  // Waits (without locks) until a snapshot frees pool space, if one might:
+  // true to retry after NoSpace, false to give up.
+  bool WaitForSpace();
+  // Fetches the blocks manifest `m` names into this fresh pool and makes
+  // them its state (engine_store.cc).
+  Status RestoreFrom(const Manifest& m);
+  // Uploads what `cp` has that the bucket lacks, then manifest `next`.
+  Status UploadAndCommit(const Checkpoint& cp, Manifest* next);
+  // One PUT, counted.
+  Status PutObject(const std::string& name, std::string_view bytes);
+  void SnapshotLoop(uint32_t interval_ms);
 
   const std::unique_ptr<Pool> pool_;
   const uint32_t value_block_size_;
@@ -107,6 +137,24 @@ class EngineImpl final : public Engine {
   mutable std::shared_mutex index_mu_;
   std::map<std::string, Address, std::less<>> open_index_;  // GUARDED_BY(index_mu_)
   std::vector<SealedKeyBlock> sealed_;  // GUARDED_BY(index_mu_), oldest first
+
+  // Object-store tier (engine_store.cc).
+  ObjectStore* store_ = nullptr;
+  uint32_t space_wait_ms_ = 0;
+  uint64_t writer_epoch_ = 0;         // epoch of the manifests this engine writes
+  std::mutex snapshot_mu_;            // one Snapshot at a time
+  std::atomic<bool> fenced_{false};   // a second writer was seen: read-only (sticky)
+  std::atomic<uint64_t> objects_uploaded_{0}, bytes_uploaded_{0}, upload_failures_{0};
+  std::atomic<uint64_t> manifest_seq_{0};  // newest manifest in the bucket that we know of
+  std::atomic<uint64_t> snapshots_started_{0}, snapshots_done_{0};
+  std::function<void(const Status&)> on_background_error_;
+  std::mutex space_mu_;               // with space_cv_: writers waiting for evictable space
+  std::condition_variable space_cv_;
+  std::mutex loop_mu_;                // with loop_cv_: the snapshot thread's sleep
+  std::condition_variable loop_cv_;
+  bool stop_loop_ = false;            // GUARDED_BY(loop_mu_)
+  bool wake_loop_ = false;            // GUARDED_BY(loop_mu_)
+  std::thread snapshotter_;
 
 };
 

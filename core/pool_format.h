@@ -51,7 +51,7 @@ struct Checkpoint {
   uint64_t value_top;        // address one past the last durable value byte
   uint64_t open_key_block;   // address of the open key block
   uint32_t open_key_used;    // bytes of the open key block holding durable records
-  uint32_t reserved32;
+  uint32_t store_open_key_used;   // bytes of store_open_key_block in the bucket
   // The object store (zero without one): the newest manifest this pool wrote
   // (or restored from) and what it names. Value bytes below store_value_top
   // and sealed key blocks above store_open_key_block are in the bucket, so
