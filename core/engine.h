@@ -50,7 +50,8 @@ struct OpenOptions {
   // alone. Not owned; must outlive the engine.
   ObjectStore* store = nullptr;
   uint64_t cache_bytes = 64ull << 20;  // DRAM cache for values read back from the store
-  // Period of background snapshots to the store (ms); 0: only on Snapshot().
+  // Period of background snapshots to the store (ms); 0: only on Snapshot()
+  // and when a value block fills (see StartBackgroundSnapshots).
   uint32_t snapshot_interval_ms = 10000;
   // How long a writer waits for an upload to free pool space before it gets
   // NoSpace (ms), while uploads are succeeding.
@@ -200,6 +201,10 @@ class Engine {
   // writer has written to the bucket. Runs in the background every
   // snapshot_interval_ms; one snapshot at a time.
   virtual Status Snapshot() = 0;
+  // Starts the background snapshot thread (with a store, read-write; a no-op
+  // otherwise). Separate from Open so that a daemon can open the pool, then
+  // fork, then start threads. Idempotent.
+  virtual void StartBackgroundSnapshots() = 0;
   // True when writes happened since the last Sync.
   virtual bool Dirty() const = 0;
 

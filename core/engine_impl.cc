@@ -30,9 +30,6 @@ Status Engine::Open(const std::string& path, const OpenOptions& options,
   auto impl = std::make_unique<EngineImpl>(std::move(pool));
   if (options.store != nullptr) KVBOS_RETURN_IF_ERROR(impl->OpenStore(options));
   KVBOS_RETURN_IF_ERROR(impl->Recover());
-  if (options.store != nullptr && !options.read_only) {
-    impl->StartSnapshots(options.snapshot_interval_ms);
-  }
   *engine = std::move(impl);
   return Status::Ok();
 }

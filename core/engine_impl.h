@@ -57,8 +57,7 @@ class EngineImpl final : public Engine {
   Status OpenStore(const OpenOptions& options);
   // Loads sealed blocks and rebuilds the open block's index.
   Status Recover();
-  // Starts the background snapshot thread (after Recover, with a store).
-  void StartSnapshots(uint32_t interval_ms);
+
 
   Status Get(std::string_view key, Record* record) override;
   Status Put(std::string_view key, std::string_view value, const Attributes& attrs) override;
@@ -78,6 +77,7 @@ class EngineImpl final : public Engine {
 
   Status Sync() override;
   Status Snapshot() override;
+  void StartBackgroundSnapshots() override;
   bool Dirty() const override;
   EngineStats Stats() const override;
   bool read_only() const override { return pool_->read_only(); }
@@ -141,6 +141,7 @@ class EngineImpl final : public Engine {
   // Object-store tier (engine_store.cc).
   ObjectStore* store_ = nullptr;
   uint32_t space_wait_ms_ = 0;
+  uint32_t snapshot_interval_ms_ = 0;
   uint64_t writer_epoch_ = 0;         // epoch of the manifests this engine writes
   std::mutex snapshot_mu_;            // one Snapshot at a time
   std::atomic<bool> fenced_{false};   // a second writer was seen: read-only (sticky)
@@ -154,7 +155,7 @@ class EngineImpl final : public Engine {
   std::condition_variable loop_cv_;
   bool stop_loop_ = false;            // GUARDED_BY(loop_mu_)
   bool wake_loop_ = false;            // GUARDED_BY(loop_mu_)
-  std::thread snapshotter_;
+  std::thread snapshotter_;           // started once, by StartBackgroundSnapshots
 
 };
 

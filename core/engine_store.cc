@@ -37,6 +37,7 @@ EngineImpl::~EngineImpl() {
 Status EngineImpl::OpenStore(const OpenOptions& options) {
   store_ = options.store;
   space_wait_ms_ = options.space_wait_ms;
+  snapshot_interval_ms_ = options.snapshot_interval_ms;
   on_background_error_ = options.on_background_error;
   values_.AttachStore(store_, options.cache_bytes);
   const Checkpoint& cp = pool_->checkpoint();
@@ -237,8 +238,9 @@ Status EngineImpl::Snapshot() {
   return s;
 }
 
-void EngineImpl::StartSnapshots(uint32_t interval_ms) {
-  snapshotter_ = std::thread([this, interval_ms] { SnapshotLoop(interval_ms); });
+void EngineImpl::StartBackgroundSnapshots() {
+  if (store_ == nullptr || pool_->read_only() || snapshotter_.joinable()) return;
+  snapshotter_ = std::thread([this] { SnapshotLoop(snapshot_interval_ms_); });
 }
 
 void EngineImpl::SnapshotLoop(uint32_t interval_ms) {

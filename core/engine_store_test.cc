@@ -34,6 +34,7 @@ class EngineStoreTest : public ::testing::Test {
     options.space_wait_ms = 5000;
     std::unique_ptr<Engine> engine;
     Status s = Engine::Open(path, options, &engine);
+    if (s.ok()) engine->StartBackgroundSnapshots();
     if (status != nullptr) {
       *status = s;
     } else {

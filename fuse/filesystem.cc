@@ -64,6 +64,7 @@ int Filesystem::Init(const Caller& owner, int commit_interval_ms) {
   if (commit_interval_ms > 0 && !committer_.joinable()) {
     committer_ = std::thread([this, commit_interval_ms] { CommitLoop(commit_interval_ms); });
   }
+  engine_->StartBackgroundSnapshots();
   return 0;
 }
 
@@ -76,7 +77,9 @@ int Filesystem::Shutdown() {
   if (committer_.joinable()) committer_.join();
   int err = WriteBackAll();
   int sync_err = Sync();
-  return err != 0 ? err : sync_err;
+  // Unmounting leaves everything in the object store too (when there is one).
+  int store_err = Errno(engine_->Snapshot());
+  return err != 0 ? err : sync_err != 0 ? sync_err : store_err;
 }
 
 void Filesystem::CommitLoop(int interval_ms) {

@@ -60,10 +60,11 @@ class Filesystem {
   // Mount-time setup: writes the root directory's record (mode 040755, owned
   // by `owner`) if the pool has none, and, when `commit_interval_ms` > 0 and
   // the engine is writable, starts the commit thread (write-back of dirty open
-  // files, then Sync when the engine is Dirty). Call after fork (FUSE init).
+  // files, then Sync when the engine is Dirty) and the engine's snapshots to
+  // its object store. Call after fork (FUSE init).
   int Init(const Caller& owner, int commit_interval_ms = 1000);
-  // Unmount: stops the commit thread, writes every dirty open file's record
-  // and Syncs. Returns the first error.
+  // Unmount: stops the commit thread, writes every dirty open file's record,
+  // Syncs, and snapshots to the object store (if any). Returns the first error.
   int Shutdown();
 
   // Attributes -----------------------------------------------------------
