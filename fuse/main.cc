@@ -3,8 +3,10 @@
 //   kvbosfs [options] POOL MOUNTPOINT
 //
 // Everything is checked before mounting (the pool exists and opens, the mount
-// point is a directory), so a failed start prints one line
-// "kvbosfs: <what>: <problem>", exits 1 and leaves the pool untouched. The
+// point is a directory, the object store answers), so a failed start prints
+// one line "kvbosfs: <what>: <problem>", exits 1 and leaves the pool
+// untouched. kvbos's own -o options (the object store: store=, endpoint=,
+// credentials=, ...; cache_size=, snapshot_interval=) are taken out; the
 // remaining options (-f, -d, -s, -o ro, -o allow_other, ...) go to fuse_main.
 #include "fuse/operations.h"
 
@@ -16,14 +18,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <fuse_lowlevel.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "core/engine.h"
+#include "core/size_arg.h"
 #include "kvbos_version.h"
+#include "s3/store_config.h"
 
 namespace {
 
@@ -35,8 +41,24 @@ struct Options {
   bool read_only = false;
   bool help = false;
   bool version = false;
+  kvbos::StoreOptions store;       // store=, endpoint=, credentials=, ...
+  std::string cache_size;          // cache_size=SIZE (bytes, K/M/G)
+  std::string snapshot_interval;   // snapshot_interval=SECONDS
   std::string error;  // set by the parser on a bad command line
 };
+
+// Takes kvbos's own "-o key=value" options out of the list; true if `arg` was one.
+bool TakeKvbosOption(std::string_view arg, Options* opts) {
+  if (kvbos::TakeStoreOption(arg, &opts->store)) return true;
+  for (auto [name, value] : {std::pair{std::string_view("cache_size="), &opts->cache_size},
+                             std::pair{std::string_view("snapshot_interval="), &opts->snapshot_interval}}) {
+    if (arg.substr(0, name.size()) == name) {
+      *value = std::string(arg.substr(name.size()));
+      return true;
+    }
+  }
+  return false;
+}
 
 enum Key { kKeyHelp, kKeyVersion, kKeyReadOnly, kKeyReadWrite, kKeyIgnored };
 
@@ -72,6 +94,7 @@ int ProcessOption(void* data, const char* arg, int key, fuse_args*) {
       }
       if (opts->error.empty()) opts->error = std::string("unexpected argument '") + arg + "'";
       return 0;
+    case FUSE_OPT_KEY_OPT: return TakeKvbosOption(arg, opts) ? 0 : 1;
     default: return 1;
   }
 }
@@ -87,6 +110,19 @@ void PrintUsage() {
       "    -h   --help            print this help and exit\n"
       "    -V   --version         print version information and exit\n"
       "    -o ro                  mount read-only (the pool is opened read-only)\n"
+      "\n"
+      "object store (without store= kvbos runs on the pool alone):\n"
+      "    -o store=s3://BUCKET[/PREFIX]  snapshot to an S3 bucket (credentials from\n"
+      "                           AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or credentials=)\n"
+      "    -o store=file:/DIR     snapshot to a local directory\n"
+      "    -o endpoint=URL        the S3 server, http://HOST:PORT or https://HOST:PORT\n"
+      "    -o credentials=FILE    AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines\n"
+      "                           (mode 0600 or 0400)\n"
+      "    -o uri_style=path|virtual  S3 addressing (default path)\n"
+      "    -o store_attempts=N    tries per S3 request (default 5)\n"
+      "    -o store_timeout_ms=MS an S3 attempt fails after MS ms (default 10000)\n"
+      "    -o snapshot_interval=S seconds between snapshots to the store (default 10)\n"
+      "    -o cache_size=SIZE     memory for values read back from the store (default 64M)\n"
       "\n",
       kProgram);
 }
@@ -160,6 +196,32 @@ int main(int argc, char** argv) {
 
   kvbos::OpenOptions open_options;
   open_options.read_only = opts.read_only;
+  if (!opts.cache_size.empty()) {
+    std::optional<uint64_t> bytes = kvbos::ParseSize(opts.cache_size);
+    if (!bytes) return Fail("cache_size=" + opts.cache_size, "not a size (e.g. 64M, 1G)");
+    open_options.cache_bytes = *bytes;
+  }
+  if (!opts.snapshot_interval.empty()) {
+    char* end = nullptr;
+    const double seconds = std::strtod(opts.snapshot_interval.c_str(), &end);
+    if (end == opts.snapshot_interval.c_str() || *end != '\0' || !(seconds > 0) || seconds > 86400) {
+      return Fail("snapshot_interval=" + opts.snapshot_interval,
+                  "not a number of seconds between 0 and 86400");
+    }
+    open_options.snapshot_interval_ms = static_cast<uint32_t>(seconds * 1000);
+  }
+  kvbos::StoreConfig store_config;
+  if (kvbos::Status s = kvbos::ParseStoreConfig(opts.store, &store_config); !s.ok()) {
+    return Fail("options", s.message());
+  }
+  std::unique_ptr<kvbos::ObjectStore> store;
+  if (kvbos::Status s = kvbos::OpenObjectStore(store_config, &store); !s.ok()) {
+    return Fail("store", s.message());
+  }
+  open_options.store = store.get();
+  open_options.on_background_error = [](const kvbos::Status& s) {
+    spdlog::warn("snapshot to the object store failed, retrying: {}", s.ToString());
+  };
   std::unique_ptr<kvbos::Engine> engine;
   if (kvbos::Status s = kvbos::Engine::Open(opts.pool, open_options, &engine); !s.ok()) {
     return Fail(opts.pool, DescribeOpenError(s));

@@ -14,7 +14,7 @@
 
 #include "core/engine.h"
 #include "kvbos_version.h"
-#include "mount-tools/size_arg.h"
+#include "core/size_arg.h"
 
 namespace {
 

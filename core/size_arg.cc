@@ -1,4 +1,4 @@
-#include "mount-tools/size_arg.h"
+#include "core/size_arg.h"
 
 #include <cctype>
 
