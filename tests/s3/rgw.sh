@@ -10,6 +10,8 @@
 #                       daemon does not come up within KVBOS_RGW_TIMEOUT seconds (default 60).
 #   rgw.sh stop DIR     stop exactly the daemons `start` started (by the PIDs in DIR/pids),
 #                       the gateway and the OSD first, the monitor last; SIGKILL after 10 s.
+#   rgw.sh stop-gateway DIR    stop only radosgw (the S3 server "goes away"; the cluster stays)
+#   rgw.sh start-gateway DIR   start radosgw again on the same port and wait until it listens
 #   rgw.sh requests DIR [METHOD] [PATH-REGEX]
 #                       print the gateway's request lines (one `beast:` line per request:
 #                       method, path, status, range), optionally only METHOD (GET, PUT, HEAD,
@@ -102,7 +104,9 @@ wait_for() {
 
 stop_daemons() {
   local name pid deadline
-  for name in rgw osd mon; do
+  local names=("$@")
+  [ ${#names[@]} -gt 0 ] || names=(rgw osd mon)
+  for name in "${names[@]}"; do
     local pidfile="$dir/pids/$name.pid"
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
@@ -262,6 +266,20 @@ case "$cmd" in
     [ -d "$dir" ] || die "no such directory: $dir"
     dir=$(cd "$dir" && pwd)
     stop_daemons
+    ;;
+  stop-gateway)
+    dir=$(cd "$dir" && pwd)
+    stop_daemons rgw
+    ;;
+  start-gateway)
+    dir=$(cd "$dir" && pwd)
+    rgw_port=$(sed -n 's/^rgw_frontends = beast endpoint=127.0.0.1:\([0-9]*\) .*/\1/p' "$dir/ceph.conf")
+    [ -n "$rgw_port" ] || die "no gateway port in $dir/ceph.conf"
+    if [ -f "$dir/pids/rgw.pid" ] && is_ours rgw "$(cat "$dir/pids/rgw.pid")"; then
+      die "the gateway is already running"
+    fi
+    start_daemon rgw radosgw -f -c "$dir/ceph.conf" -n client.rgw
+    wait_for "the gateway on 127.0.0.1:$rgw_port" rgw_listening
     ;;
   requests)
     dir=$(cd "$dir" && pwd)
