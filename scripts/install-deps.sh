@@ -10,8 +10,12 @@ PACKAGES=(
   libfuse3-dev libpmem2-dev libxxhash-dev libcli11-dev libspdlog-dev libgtest-dev
   # run
   fuse3
+  # object store: libs3 (the S3 client library and its `s3` command-line tool)
+  libs3-dev libs3-2
   # integration tests and benchmarks (shell tools driven against a real mount)
   rsync tar diffutils procps psmisc attr coreutils util-linux findutils grep sed
+  # S3 tests: a throwaway single-node Ceph cluster with the RADOS Gateway on loopback
+  ceph-mon ceph-osd radosgw ceph-common
 )
 
 SUDO=()
