@@ -209,8 +209,13 @@ Status EngineImpl::AppendValueLocked(std::string_view bytes, uint64_t file_offse
       wake_loop_ = true;
       loop_cv_.notify_one();
     }
-    const uint64_t room = std::min<uint64_t>(values_.RoomInBlock(),
-                                             kValueUnitBytes - (top & (kValueUnitBytes - 1)));
+    // A small write that does not fit in this block starts the next one, so
+    // that a small file stays one unit, fetched back by one range GET (the
+    // block loses at most kSmallValueBytes).
+    if (bytes.size() <= kSmallValueBytes && bytes.size() > values_.RoomInBlock()) {
+      values_.PadToBlock();
+    }
+    const uint64_t room = std::min<uint64_t>(values_.RoomInBlock(), kValueUnitBytes);
     const std::string_view piece = bytes.substr(0, room);
     Address addr;
     KVBOS_RETURN_IF_ERROR(values_.Append(piece, key_blocks_, EvictableBelow(), &addr));

@@ -8,13 +8,14 @@
 // Checksums: every stored extent lies inside a checksummed *unit*, a range of
 // value bytes with one XXH3-64 checksum, so a value fetched back from the
 // object store is verified before use (a corrupt object is an error, never a
-// wrong byte). A unit never crosses a kValueUnitBytes-aligned boundary (so
-// never a value block: blocks are at least that large), which bounds what a
-// cold read fetches. Bytes written since the file's record was last made have
+// wrong byte). A unit is at most kValueUnitBytes, which bounds what a cold
+// read fetches, and never crosses a value block boundary. Bytes written since the file's record was last made have
 // no checksum yet ("pending": unit_length 0); Engine::MakeContentRecord
 // computes it, each pending extent becoming its own unit. Adjacent pending
-// extents that are also adjacent in the address space and in the same unit
-// window merge, so a file written sequentially stays one extent per MiB. A
+// extents that are also adjacent in the address space merge when the result
+// stays inside one kValueUnitBytes-aligned window (blocks are multiples of
+// it, so it cannot cross one), so a file written sequentially stays about
+// one extent per MiB. A
 // piece of a checksummed extent (after an overwrite or a truncate) keeps
 // pointing at its whole unit.
 //
@@ -30,8 +31,10 @@
 
 namespace kvbos {
 
-// Units are at most this many bytes and never cross a multiple of it.
+// Units are at most this many bytes.
 inline constexpr uint64_t kValueUnitBytes = 1u << 20;
+// Writes up to this size are never split across value blocks.
+inline constexpr uint64_t kSmallValueBytes = 64u << 10;
 
 struct Extent {
   uint64_t file_offset = 0;  // bytes

@@ -239,6 +239,13 @@ int main(int argc, char** argv) {
   ctx.fs = &fs;
   ctx.owner = kvbosfs::Caller{getuid(), getgid()};
   const int rc = fuse_main(args.argc, args.argv, &kvbosfs::Operations(), &ctx);
+  if (store != nullptr) {
+    const kvbos::EngineStats st = engine->Stats();
+    spdlog::info("{}: manifest {}, uploaded {} objects, {} bytes; {} value blocks evicted; "
+                 "values read back: {} cache hits, {} fetched",
+                 store->Describe(), st.manifest_sequence, st.objects_uploaded, st.bytes_uploaded,
+                 st.evictions, st.cache_hits, st.cache_misses);
+  }
   if (rc != 0) return 1;  // libfuse printed why
   if (ctx.shutdown_error != 0) {
     return Fail(opts.pool, std::string("final commit failed: ") + std::strerror(-ctx.shutdown_error));

@@ -114,6 +114,11 @@ kt_kill_daemons() {
   done
 }
 
+# kt_at_exit COMMAND...: run COMMAND at cleanup, after the daemons are gone (last added, first
+# run), e.g. to stop a server the test started.
+KT_AT_EXIT=()
+kt_at_exit() { KT_AT_EXIT+=("$(printf '%q ' "$@")"); }
+
 kt_cleanup() {
   local rc=$?
   set +e
@@ -132,6 +137,8 @@ kt_cleanup() {
       || umount -l "$m" 2>/dev/null
   done
   kt_kill_daemons
+  local i
+  for ((i = ${#KT_AT_EXIT[@]} - 1; i >= 0; i--)); do eval "${KT_AT_EXIT[$i]}" || true; done
   local still_mounted=0
   for m in $(awk -v a="$KT_TMP/" -v b="$KT_FAST/" 'index($5, a) == 1 || index($5, b) == 1 { print $5 }' \
              /proc/self/mountinfo); do
@@ -364,3 +371,25 @@ build_helper() {
   "$cc" -O1 -Wall -o "$KT_TMP/$name" "$KT_LIB_DIR/$name.c" || fail "cannot compile $name.c"
   echo "$KT_TMP/$name"
 }
+
+# ---------------------------------------------------------------------------------------------
+# A real S3 server: Ceph's RADOS Gateway on loopback (tests/s3/rgw.sh)
+
+# start_rgw: starts a throwaway Ceph cluster under $KT_TMP/rgw (stopped at cleanup) and exports
+# KVBOS_S3_ENDPOINT, KVBOS_S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; RGW_DIR is set.
+start_rgw() {
+  command -v radosgw >/dev/null || fail "radosgw is not installed (run scripts/install-deps.sh)"
+  RGW_SH=$REPO_ROOT/tests/s3/rgw.sh
+  RGW_DIR=$KT_TMP/rgw
+  kt_at_exit bash "$RGW_SH" stop "$RGW_DIR"
+  local env_file t0=$SECONDS
+  env_file=$(bash "$RGW_SH" start "$RGW_DIR") || fail "could not start the RADOS Gateway"
+  set -a
+  # shellcheck disable=SC1090
+  . "$env_file"
+  set +a
+  log "RADOS Gateway at $KVBOS_S3_ENDPOINT, bucket $KVBOS_S3_BUCKET (started in $((SECONDS - t0)) s)"
+}
+
+# rgw_count [METHOD] [PATH-REGEX] [range]: requests the gateway has logged so far.
+rgw_count() { bash "$RGW_SH" count "$RGW_DIR" "$@"; }
