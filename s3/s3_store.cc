@@ -349,17 +349,11 @@ Status S3Store::Get(std::string_view name, std::string* bytes) {
   Attempt a;
   a.get_string = bytes;
   const S3GetObjectHandler handler = {kResponseHandler, &Attempt::OnGetData};
-  KVBOS_RETURN_IF_ERROR(
-      Run(options_, Describe(), "GET", name, &a,
-          [&](const S3BucketContext& bucket, const char* key, S3RequestContext* context) {
-            S3_get_object(&bucket, key, nullptr, 0, 0, context, &handler, &a);
-          }));
-  if (a.have_length && a.content_length != bytes->size()) {
-    return Status::Corruption("GET " + options_.prefix + std::string(name) + " (" + Describe() +
-                              "): got " + std::to_string(bytes->size()) + " of " +
-                              std::to_string(a.content_length) + " bytes");
-  }
-  return Status::Ok();
+  // curl itself fails a body shorter than its Content-Length (a retryable error).
+  return Run(options_, Describe(), "GET", name, &a,
+             [&](const S3BucketContext& bucket, const char* key, S3RequestContext* context) {
+               S3_get_object(&bucket, key, nullptr, 0, 0, context, &handler, &a);
+             });
 }
 
 Status S3Store::GetRange(std::string_view name, uint64_t offset, uint64_t length, char* out) {

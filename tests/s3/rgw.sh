@@ -148,7 +148,7 @@ do_start() {
   umask 077  # the directory holds the secret key (env, user-create.out)
   local start_ns
   start_ns=$(date +%s%N)
-  for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool s3 python3 uuidgen; do
+  for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool s3 python3 timeout; do
     command -v "$tool" >/dev/null || die "$tool is not installed (run scripts/install-deps.sh)"
   done
   mkdir -p "$dir"
@@ -157,8 +157,8 @@ do_start() {
   mkdir -p "$dir"/{mon,osd,run,log,pids,rgw}
 
   local fsid mon_port osd_uuid
-  fsid=$(uuidgen)
-  osd_uuid=$(uuidgen)
+  fsid=$(python3 -c 'import uuid; print(uuid.uuid4())')
+  osd_uuid=$(python3 -c 'import uuid; print(uuid.uuid4())')
   mon_port=$(free_port)
   rgw_port=$(free_port)
   while [ "$rgw_port" = "$mon_port" ]; do rgw_port=$(free_port); done
