@@ -8,6 +8,8 @@
 #                         AWS_ACCESS_KEY_ID=...  AWS_SECRET_ACCESS_KEY=...  KVBOS_RGW_DIR=DIR
 #                       and print its path. Fails with the tail of the daemon logs when a
 #                       daemon does not come up within KVBOS_RGW_TIMEOUT seconds (default 60).
+#                       With KVBOS_RGW_OWNER_PID=PID, a watchdog stops the cluster once
+#                       process PID is gone (a test runner killed with SIGKILL leaks nothing).
 #   rgw.sh stop DIR     stop exactly the daemons `start` started (by the PIDs in DIR/pids),
 #                       the gateway and the OSD first, the monitor last; SIGKILL after 10 s.
 #   rgw.sh stop-gateway DIR    stop only radosgw (the S3 server "goes away"; the cluster stays)
@@ -144,6 +146,17 @@ create_bucket() {
   fi
 }
 
+# Stops the cluster when process $1 has gone, unless `stop` came first (it removes the PID
+# files). Detached from our stdout/stderr so that callers reading them do not wait for it.
+start_watchdog() {
+  local owner=$1
+  kill -0 "$owner" 2>/dev/null || fail "KVBOS_RGW_OWNER_PID=$owner is not a running process"
+  (
+    while kill -0 "$owner" 2>/dev/null && [ -f "$dir/pids/mon.pid" ]; do sleep 1; done
+    [ -f "$dir/pids/mon.pid" ] && bash "$0" stop "$dir"
+  ) </dev/null >/dev/null 2>&1 &
+}
+
 do_start() {
   umask 077  # the directory holds the secret key (env, user-create.out)
   local start_ns
@@ -246,6 +259,9 @@ KVBOS_S3_BUCKET=$bucket
 AWS_ACCESS_KEY_ID=$access_key
 AWS_SECRET_ACCESS_KEY=$secret_key
 EOF
+  if [ -n "${KVBOS_RGW_OWNER_PID:-}" ]; then
+    start_watchdog "$KVBOS_RGW_OWNER_PID"
+  fi
   local ms=$((($(date +%s%N) - start_ns) / 1000000))
   echo "rgw.sh: gateway ready at http://127.0.0.1:$rgw_port, bucket $bucket, in $ms ms" >&2
   echo "$dir/env"
