@@ -149,7 +149,14 @@ struct Attempt {
     auto* a = static_cast<Attempt*>(data);
     a->done = true;
     a->status = status;
-    if (details != nullptr && details->message != nullptr) a->server_message = details->message;
+    if (details != nullptr && details->message != nullptr) {
+      // The server's text goes into one-line error messages: printable
+      // characters only, bounded.
+      for (const char* p = details->message; *p != '\0' && a->server_message.size() < 200; ++p) {
+        unsigned char c = static_cast<unsigned char>(*p);
+        a->server_message.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : ' ');
+      }
+    }
   }
   static int OnPutData(int size, char* buffer, void* data) {
     auto* a = static_cast<Attempt*>(data);
@@ -214,7 +221,8 @@ Status Run(const S3Options& options, const std::string& describe, const char* op
       S3Status run = S3_runonce_request_context(context, &remaining);
       if (run != S3StatusOK) {
         t_context.Abort();
-        if (!attempt->done || attempt->status == S3StatusOK) attempt->status = run;
+        attempt->done = true;
+        attempt->status = run;
         break;
       }
       if (remaining == 0) break;
