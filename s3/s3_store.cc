@@ -55,25 +55,23 @@ class ThreadContext {
 
 thread_local ThreadContext t_context;
 
-// What to do about a failed attempt.
-enum class Verdict { kDone, kRetry };
-
+// Transient failures: worth another attempt after a backoff.
 bool IsRetryable(S3Status s) {
   switch (s) {
-    case S3StatusInternalError:      // curl errors: reset connection, empty reply, ...
-    case S3StatusInterrupted:        // our own per-attempt timeout
+    case S3StatusInternalError:  // curl errors: reset connection, empty reply, ...
+    case S3StatusInterrupted:    // our own per-attempt timeout
     case S3StatusNameLookupError:
-    case S3StatusFailedToConnect:    // refused
-    case S3StatusConnectionFailed:   // curl timeout, including libs3's low-speed limit
-    case S3StatusXmlParseFailure:    // an error page that is not S3 XML (a proxy's 502)
+    case S3StatusFailedToConnect:     // refused
+    case S3StatusConnectionFailed:    // curl timeout, including libs3's low-speed limit
+    case S3StatusXmlParseFailure:     // an error page that is not S3 XML (a proxy's 502)
     case S3StatusErrorInternalError:  // 500
     case S3StatusErrorOperationAborted:
     case S3StatusErrorRequestTimeout:
-    case S3StatusErrorSlowDown:      // 503 SlowDown
+    case S3StatusErrorSlowDown:  // 503 SlowDown
     case S3StatusErrorIncompleteBody:
-    case S3StatusErrorBadDigest:     // the body was damaged on the way
-    case S3StatusErrorUnknown:       // an S3 error code libs3 does not know (503 ServiceUnavailable)
-    case S3StatusHttpErrorUnknown:   // an HTTP error without S3 body (5xx from a proxy)
+    case S3StatusErrorBadDigest:    // the body was damaged on the way
+    case S3StatusErrorUnknown:      // an S3 error code libs3 does not know (503 ServiceUnavailable)
+    case S3StatusHttpErrorUnknown:  // an HTTP error without S3 body (5xx from a proxy)
     case S3StatusHttpErrorConflict:
       return true;
     default:
@@ -268,8 +266,8 @@ Status Run(const S3Options& options, const std::string& describe, const char* op
       return Status::NotFound(where() + ": no such object");
     }
     if (s == S3StatusErrorNoSuchBucket) {
-      return Status::InvalidArgument("bucket '" + options.bucket + "' does not exist (" +
-                                     describe + ")");
+      return Status::InvalidArgument("bucket '" + options.bucket + "' does not exist (" + describe +
+                                     ")");
     }
     if (s == S3StatusErrorRequestTimeTooSkewed) {
       return Status::InvalidArgument(where() +
@@ -342,7 +340,6 @@ std::string S3Store::Describe() const {
   return s;
 }
 
-
 Status S3Store::Put(std::string_view name, std::string_view bytes) {
   Attempt a;
   a.put_bytes = bytes;
@@ -370,9 +367,8 @@ Status S3Store::GetRange(std::string_view name, uint64_t offset, uint64_t length
     uint64_t size = 0;
     KVBOS_RETURN_IF_ERROR(Head(name, &size));
     if (offset > size) {
-      return Status::Corruption("GET " + options_.prefix + std::string(name) + " (" +
-                                Describe() + "): the object ends before byte " +
-                                std::to_string(offset));
+      return Status::Corruption("GET " + options_.prefix + std::string(name) + " (" + Describe() +
+                                "): the object ends before byte " + std::to_string(offset));
     }
     return Status::Ok();
   }

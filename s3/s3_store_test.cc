@@ -1,6 +1,8 @@
 // S3Store's retries against a loopback server that fails on purpose (5xx,
 // refused connections). The real gateway's behaviour is tested in
 // s3_store_rgw_test.cc; this needs no server.
+#include "s3/s3_store.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,8 +13,6 @@
 #include <chrono>
 #include <string>
 #include <thread>
-
-#include "s3/s3_store.h"
 
 namespace kvbos {
 namespace {
@@ -53,16 +53,18 @@ class FailingServer {
       std::string request;
       char buf[4096];
       ssize_t n;
-      while (request.find("\r\n\r\n") == std::string::npos && (n = ::read(c, buf, sizeof buf)) > 0) {
+      while (request.find("\r\n\r\n") == std::string::npos &&
+             (n = ::read(c, buf, sizeof buf)) > 0) {
         request.append(buf, static_cast<size_t>(n));
       }
       if (request.find("\r\n\r\n") != std::string::npos) {
         ++requests_;
         std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code_ +
                            "</Code><Message>injected failure</Message></Error>";
-        std::string response = "HTTP/1.1 " + status_line_ +
-                               "\r\nContent-Type: application/xml\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+        std::string response =
+            "HTTP/1.1 " + status_line_ +
+            "\r\nContent-Type: application/xml\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\nConnection: close\r\n\r\n" + body;
         (void)!::write(c, response.data(), response.size());
       }
       ::close(c);
