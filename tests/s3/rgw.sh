@@ -2,7 +2,8 @@
 # A throwaway single-node Ceph cluster with the RADOS Gateway (S3) on loopback, for tests.
 #
 #   rgw.sh start DIR    start a monitor, one memstore OSD and radosgw under DIR (created if
-#                       missing, must be empty), create an S3 user and a bucket, and write
+#                       missing, must be empty), create an S3 user and a bucket (named
+#                       KVBOS_RGW_BUCKET, default kvbos-test), and write
 #                       DIR/env (shell assignments, mode 0600):
 #                         KVBOS_S3_ENDPOINT=http://127.0.0.1:PORT  KVBOS_S3_BUCKET=...
 #                         AWS_ACCESS_KEY_ID=...  AWS_SECRET_ACCESS_KEY=...  KVBOS_RGW_DIR=DIR
@@ -17,7 +18,12 @@
 #   rgw.sh requests DIR [METHOD] [PATH-REGEX]
 #                       print the gateway's request lines (one `beast:` line per request:
 #                       method, path, status, range), optionally only METHOD (GET, PUT, HEAD,
-#                       DELETE) and paths matching the extended regex PATH-REGEX.
+#                       DELETE; '' for any) and paths matching the extended regex PATH-REGEX
+#                       (matched as a prefix of the path, /BUCKET/KEY). The gateway writes its
+#                       log asynchronously: poll for a count instead of reading once. Example:
+#   2026-12-05T18:44:36.014+0000 7f.. 1 beast: 0x7f..: 127.0.0.1 - kvbos-test [05/Dec/2026:
+#   18:44:36.014 +0000] "GET /kvbos-test/range/values/0x0000000000800000 HTTP/1.1" 206 1000 -
+#   "Mozilla/4.0 (Compatible; kvbos; libs3 2.0; Linux x86_64)" bytes=123457-124456 latency=0s
 #   rgw.sh count DIR [METHOD] [PATH-REGEX] [range]
 #                       the number of such requests; with `range`, only those with a
 #                       `bytes=` range (range GETs).
@@ -31,7 +37,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
