@@ -78,8 +78,7 @@ Status ReadFully(int fd, const std::string& path, uint64_t offset, uint64_t leng
 
 Status DirStore::Open(const std::string& directory, std::unique_ptr<DirStore>* store) {
   if (directory.empty() || directory[0] != '/') {
-    return Status::InvalidArgument("object store directory must be an absolute path: " +
-                                   directory);
+    return Status::InvalidArgument("object store directory must be an absolute path: " + directory);
   }
   struct stat st;
   if (::stat(directory.c_str(), &st) != 0) {

@@ -127,8 +127,8 @@ TEST_F(DirStoreTest, DeleteRemovesAndAbsentIsNoError) {
 }
 
 TEST_F(DirStoreTest, MalformedNamesAreRefusedAndNothingEscapesTheRoot) {
-  for (const char* name : {"", "/etc/passwd", "../escape", "a/../../escape", "a//b", "a/./b",
-                           ".", "..", "values/"}) {
+  for (const char* name :
+       {"", "/etc/passwd", "../escape", "a/../../escape", "a//b", "a/./b", ".", "..", "values/"}) {
     Status s = store_->Put(name, "x");
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << "'" << name << "': " << s.ToString();
   }

@@ -28,11 +28,11 @@ namespace kvbos {
 
 // Where an S3 bucket is and how to talk to it.
 struct S3Options {
-  std::string host;            // "HOST" or "HOST:PORT", e.g. "127.0.0.1:7480"
-  bool https = true;           // false: plain http
+  std::string host;                 // "HOST" or "HOST:PORT", e.g. "127.0.0.1:7480"
+  bool https = true;                // false: plain http
   bool virtual_host_style = false;  // true: http://BUCKET.HOST/KEY; false: http://HOST/BUCKET/KEY
   std::string bucket;
-  std::string prefix;          // prepended to every object name: "" or "some/path/"
+  std::string prefix;  // prepended to every object name: "" or "some/path/"
   std::string access_key_id;
   std::string secret_access_key;
   int max_attempts = 5;            // tries per call, >= 1

@@ -152,7 +152,8 @@ TEST_F(RgwTest, RangeGetFetchesExactlyTheRequestedBytes) {
   ASSERT_TRUE(store->GetRange("values/0x0000000000800000", (1 << 20) - 1, 1, &last).ok());
   EXPECT_EQ(last, bytes.back());
 
-  auto lines = Requests("GET", "/" + Env("KVBOS_S3_BUCKET") + "/range/values/0x0000000000800000", 2);
+  auto lines =
+      Requests("GET", "/" + Env("KVBOS_S3_BUCKET") + "/range/values/0x0000000000800000", 2);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find("\" 206 1000 "), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find(" bytes=123457-124456 "), std::string::npos) << lines[0];
@@ -306,7 +307,8 @@ TEST_F(RgwTest, HangingServerTimesOutWithinBoundedTime) {
 TEST_F(RgwTest, ZzStoppedServerGivesIOErrorThenRecovers) {
   auto store = Open(Options("stopped"));
   ASSERT_TRUE(store->Put("values/0x1", "before").ok());
-  std::string stop = "bash '" + Env("KVBOS_RGW_SH") + "' stop-gateway '" + Env("KVBOS_RGW_DIR") + "'";
+  std::string stop =
+      "bash '" + Env("KVBOS_RGW_SH") + "' stop-gateway '" + Env("KVBOS_RGW_DIR") + "'";
   ASSERT_EQ(std::system(stop.c_str()), 0);
 
   auto began = Clock::now();
@@ -321,7 +323,8 @@ TEST_F(RgwTest, ZzStoppedServerGivesIOErrorThenRecovers) {
   std::string got;
   EXPECT_EQ(store->Get("values/0x1", &got).code(), Status::Code::kIOError);
 
-  std::string start = "bash '" + Env("KVBOS_RGW_SH") + "' start-gateway '" + Env("KVBOS_RGW_DIR") + "'";
+  std::string start =
+      "bash '" + Env("KVBOS_RGW_SH") + "' start-gateway '" + Env("KVBOS_RGW_DIR") + "'";
   ASSERT_EQ(std::system(start.c_str()), 0);
   s = store->Put("values/0x2", "after");
   ASSERT_TRUE(s.ok()) << s.ToString();

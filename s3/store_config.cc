@@ -129,8 +129,9 @@ Status ReadCredentialsFile(const std::string& path, std::string* access_key_id,
     ::close(fd);
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::InvalidArgument("credentials file " + path + " is accessible by group or others (mode " +
-                                   mode + "); refusing it: chmod 600 " + path);
+    return Status::InvalidArgument("credentials file " + path +
+                                   " is accessible by group or others (mode " + mode +
+                                   "); refusing it: chmod 600 " + path);
   }
   std::string text;
   char buf[4096];
@@ -181,7 +182,8 @@ Status ParseStoreConfig(const StoreOptions& options, StoreConfig* config) {
                         : !options.attempts.empty()    ? "store_attempts="
                         : !options.timeout_ms.empty()  ? "store_timeout_ms="
                                                        : nullptr;
-    if (stray != nullptr) return Status::InvalidArgument(std::string(stray) + " given without store=");
+    if (stray != nullptr)
+      return Status::InvalidArgument(std::string(stray) + " given without store=");
     return Status::Ok();
   }
 

@@ -149,7 +149,8 @@ TEST_F(StoreConfigTest, MalformedOptionsAreInvalidArgumentNamingTheOption) {
   for (const Case& c : cases) {
     StoreConfig config;
     Status s = ParseStoreConfig(c.options, &config);
-    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << c.options.store << " " << c.options.endpoint;
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument)
+        << c.options.store << " " << c.options.endpoint;
     EXPECT_NE(s.message().find(c.expect_in_message), std::string::npos) << s.ToString();
     EXPECT_EQ(s.message().find('\n'), std::string::npos) << "one line: " << s.ToString();
   }
@@ -206,7 +207,8 @@ TEST_F(StoreConfigTest, CredentialsFileInAwsAndShellStyles) {
 }
 
 TEST_F(StoreConfigTest, CredentialsFileReadableByOthersIsRefused) {
-  const std::string text = std::string("AWS_ACCESS_KEY_ID=K\nAWS_SECRET_ACCESS_KEY=") + kSecret + "\n";
+  const std::string text =
+      std::string("AWS_ACCESS_KEY_ID=K\nAWS_SECRET_ACCESS_KEY=") + kSecret + "\n";
   for (mode_t mode : {0644, 0640, 0604, 0660}) {
     std::string path = WriteFile("creds" + std::to_string(mode), text, mode);
     std::string id, secret;
@@ -226,7 +228,8 @@ TEST_F(StoreConfigTest, CredentialsFileReadableByOthersIsRefused) {
 
 TEST_F(StoreConfigTest, CredentialsFileMissingAKeyOrMissingIsRefused) {
   std::string id, secret;
-  std::string path = WriteFile("half", std::string("AWS_SECRET_ACCESS_KEY=") + kSecret + "\n", 0600);
+  std::string path =
+      WriteFile("half", std::string("AWS_SECRET_ACCESS_KEY=") + kSecret + "\n", 0600);
   Status s = ReadCredentialsFile(path, &id, &secret);
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(s.message().find("AWS_ACCESS_KEY_ID"), std::string::npos) << s.ToString();

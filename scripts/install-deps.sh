@@ -15,7 +15,7 @@ PACKAGES=(
   # integration tests and benchmarks (shell tools driven against a real mount)
   rsync tar diffutils procps psmisc attr coreutils util-linux findutils grep sed
   # S3 tests: a throwaway single-node Ceph cluster with the RADOS Gateway on loopback
-  ceph-mon ceph-osd radosgw ceph-common
+  ceph-mon ceph-osd radosgw ceph-common python3
 )
 
 SUDO=()

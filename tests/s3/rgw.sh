@@ -2,12 +2,15 @@
 # A throwaway single-node Ceph cluster with the RADOS Gateway (S3) on loopback, for tests.
 #
 #   rgw.sh start DIR    start a monitor, one memstore OSD and radosgw under DIR (created if
-#                       missing, must be empty), create an S3 user and a bucket, and write
+#                       missing, must be empty), create an S3 user and a bucket (named
+#                       KVBOS_RGW_BUCKET, default kvbos-test), and write
 #                       DIR/env (shell assignments, mode 0600):
 #                         KVBOS_S3_ENDPOINT=http://127.0.0.1:PORT  KVBOS_S3_BUCKET=...
 #                         AWS_ACCESS_KEY_ID=...  AWS_SECRET_ACCESS_KEY=...  KVBOS_RGW_DIR=DIR
 #                       and print its path. Fails with the tail of the daemon logs when a
 #                       daemon does not come up within KVBOS_RGW_TIMEOUT seconds (default 60).
+#                       With KVBOS_RGW_OWNER_PID=PID, a watchdog stops the cluster once
+#                       process PID is gone (a test runner killed with SIGKILL leaks nothing).
 #   rgw.sh stop DIR     stop exactly the daemons `start` started (by the PIDs in DIR/pids),
 #                       the gateway and the OSD first, the monitor last; SIGKILL after 10 s.
 #   rgw.sh stop-gateway DIR    stop only radosgw (the S3 server "goes away"; the cluster stays)
@@ -15,7 +18,12 @@
 #   rgw.sh requests DIR [METHOD] [PATH-REGEX]
 #                       print the gateway's request lines (one `beast:` line per request:
 #                       method, path, status, range), optionally only METHOD (GET, PUT, HEAD,
-#                       DELETE) and paths matching the extended regex PATH-REGEX.
+#                       DELETE; '' for any) and paths matching the extended regex PATH-REGEX
+#                       (matched as a prefix of the path, /BUCKET/KEY). The gateway writes its
+#                       log asynchronously: poll for a count instead of reading once. Example:
+#   2026-12-05T18:44:36.014+0000 7f.. 1 beast: 0x7f..: 127.0.0.1 - kvbos-test [05/Dec/2026:
+#   18:44:36.014 +0000] "GET /kvbos-test/range/values/0x0000000000800000 HTTP/1.1" 206 1000 -
+#   "Mozilla/4.0 (Compatible; kvbos; libs3 2.0; Linux x86_64)" bytes=123457-124456 latency=0s
 #   rgw.sh count DIR [METHOD] [PATH-REGEX] [range]
 #                       the number of such requests; with `range`, only those with a
 #                       `bytes=` range (range GETs).
@@ -29,7 +37,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -144,11 +152,22 @@ create_bucket() {
   fi
 }
 
+# Stops the cluster when process $1 has gone, unless `stop` came first (it removes the PID
+# files). Detached from our stdout/stderr so that callers reading them do not wait for it.
+start_watchdog() {
+  local owner=$1
+  kill -0 "$owner" 2>/dev/null || fail "KVBOS_RGW_OWNER_PID=$owner is not a running process"
+  (
+    while kill -0 "$owner" 2>/dev/null && [ -f "$dir/pids/mon.pid" ]; do sleep 1; done
+    [ -f "$dir/pids/mon.pid" ] && bash "$0" stop "$dir"
+  ) </dev/null >/dev/null 2>&1 &
+}
+
 do_start() {
   umask 077  # the directory holds the secret key (env, user-create.out)
   local start_ns
   start_ns=$(date +%s%N)
-  for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool s3 python3 uuidgen; do
+  for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool s3 python3 timeout; do
     command -v "$tool" >/dev/null || die "$tool is not installed (run scripts/install-deps.sh)"
   done
   mkdir -p "$dir"
@@ -157,8 +176,8 @@ do_start() {
   mkdir -p "$dir"/{mon,osd,run,log,pids,rgw}
 
   local fsid mon_port osd_uuid
-  fsid=$(uuidgen)
-  osd_uuid=$(uuidgen)
+  fsid=$(python3 -c 'import uuid; print(uuid.uuid4())')
+  osd_uuid=$(python3 -c 'import uuid; print(uuid.uuid4())')
   mon_port=$(free_port)
   rgw_port=$(free_port)
   while [ "$rgw_port" = "$mon_port" ]; do rgw_port=$(free_port); done
@@ -246,6 +265,9 @@ KVBOS_S3_BUCKET=$bucket
 AWS_ACCESS_KEY_ID=$access_key
 AWS_SECRET_ACCESS_KEY=$secret_key
 EOF
+  if [ -n "${KVBOS_RGW_OWNER_PID:-}" ]; then
+    start_watchdog "$KVBOS_RGW_OWNER_PID"
+  fi
   local ms=$((($(date +%s%N) - start_ns) / 1000000))
   echo "rgw.sh: gateway ready at http://127.0.0.1:$rgw_port, bucket $bucket, in $ms ms" >&2
   echo "$dir/env"

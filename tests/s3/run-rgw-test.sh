@@ -4,7 +4,8 @@
 # starts the cluster under a temporary directory, runs BINARY with the gateway's endpoint,
 # bucket and credentials in the environment (KVBOS_S3_ENDPOINT, KVBOS_S3_BUCKET,
 # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, KVBOS_RGW_DIR, KVBOS_RGW_SH), and always stops
-# the cluster and removes the directory, whatever happens (keep it with KVBOS_RGW_KEEP=1).
+# the cluster and removes the directory, whatever happens (keep the directory, logs included,
+# with KVBOS_RGW_KEEP=1). The binary is killed after KVBOS_RGW_TEST_TIMEOUT seconds (540).
 # Exits with the binary's status.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 BINARY [ARGS...]" >&2; exit 2; }
@@ -24,12 +25,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-env_file=$(bash "$rgw_sh" start "$dir")
+env_file=$(KVBOS_RGW_OWNER_PID=$$ bash "$rgw_sh" start "$dir")
 set -a
 # shellcheck disable=SC1090
 . "$env_file"
 set +a
 export KVBOS_RGW_SH=$rgw_sh
+# Our own watchdog fires before CTest's (600 s), so that the trap still stops the cluster.
 status=0
-"$@" || status=$?
+timeout --kill-after=10 "${KVBOS_RGW_TEST_TIMEOUT:-540}" "$@" || status=$?
 exit $status
