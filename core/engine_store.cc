@@ -23,6 +23,17 @@ bool NeverWritten(const Checkpoint& cp, uint64_t key_block_size) {
          cp.store_sequence == 0;
 }
 
+// Records in `cp` that the bucket holds what manifest `m` names, with value
+// bytes below `store_value_top` (m.value_top, or more after a restore).
+void NoteManifest(const Manifest& m, uint64_t store_value_top, Checkpoint* cp) {
+  cp->store_sequence = m.sequence;
+  cp->store_epoch = m.epoch;
+  cp->store_value_top = store_value_top;
+  cp->store_open_key_block = m.open_key_block;
+  cp->store_open_key_used = m.open_key_used;
+  cp->sequence++;
+}
+
 }  // namespace
 
 EngineImpl::~EngineImpl() {
@@ -131,12 +142,7 @@ Status EngineImpl::RestoreFrom(const Manifest& m) {
   next.value_top = (m.value_top + vbs - 1) / vbs * vbs;
   next.open_key_block = m.open_key_block;
   next.open_key_used = m.open_key_used;
-  next.store_sequence = m.sequence;
-  next.store_epoch = m.epoch;
-  next.store_value_top = next.value_top;
-  next.store_open_key_block = m.open_key_block;
-  next.store_open_key_used = m.open_key_used;
-  next.sequence++;
+  NoteManifest(m, next.value_top, &next);
   pool_->WriteCheckpoint(next);
   evictable_below_.store(next.store_value_top, std::memory_order_release);
   return Status::Ok();
@@ -220,12 +226,7 @@ Status EngineImpl::Snapshot() {
   if (s.ok() && !unchanged) {
     std::lock_guard lock(sync_mu_);
     Checkpoint noted = pool_->checkpoint();
-    noted.store_sequence = next.sequence;
-    noted.store_epoch = next.epoch;
-    noted.store_value_top = next.value_top;
-    noted.store_open_key_block = next.open_key_block;
-    noted.store_open_key_used = next.open_key_used;
-    noted.sequence++;
+    NoteManifest(next, next.value_top, &noted);
     pool_->WriteCheckpoint(noted);
     evictable_below_.store(next.value_top, std::memory_order_release);
   }
