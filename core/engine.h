@@ -188,6 +188,17 @@ class Engine {
   virtual Status MakeContentRecord(ExtentList* extents, const Attributes& attrs,
                                    Record* record) = 0;
 
+  // Verification (fsck) ------------------------------------------------------
+  struct ValueCheck {
+    uint64_t units_checked = 0;   // value units whose checksum matched
+    uint64_t bytes_checked = 0;
+    uint64_t units_in_store = 0;  // units only in the object store: not checked
+  };
+  // Checks a record's value against its checksums where the bytes are in
+  // the pool (the extent list, then every unit it names); Corruption naming
+  // the first unit that fails. Adds to *check.
+  virtual Status CheckValue(const Record& record, ValueCheck* check) = 0;
+
   // Durability -------------------------------------------------------------
   // Makes every write that returned before this call persistent (group
   // commit). Returns the sticky error if the engine went read-only.

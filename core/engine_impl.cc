@@ -412,6 +412,29 @@ Status EngineImpl::MakeContentRecord(ExtentList* list, const Attributes& attrs, 
   return MakeContentRecordLocked(*list, attrs, record);
 }
 
+Status EngineImpl::CheckValue(const Record& record, ValueCheck* check) {
+  if (record.is_tombstone() || record.value_size == 0) return Status::Ok();
+  auto check_unit = [&](Address addr, uint64_t length, uint64_t checksum) {
+    bool resident = false;
+    KVBOS_RETURN_IF_ERROR(values_.CheckResidentUnit(addr, length, checksum, &resident));
+    if (resident) {
+      check->units_checked++;
+      check->bytes_checked += length;
+    } else {
+      check->units_in_store++;
+    }
+    return Status::Ok();
+  };
+  KVBOS_RETURN_IF_ERROR(check_unit(record.value_addr, record.value_size, record.value_checksum));
+  if (!record.has_extent_list()) return Status::Ok();
+  ExtentList list;
+  KVBOS_RETURN_IF_ERROR(LoadExtents(record, &list));
+  for (const Extent& e : list.extents()) {
+    KVBOS_RETURN_IF_ERROR(check_unit(e.unit_addr(), e.unit_length, e.checksum));
+  }
+  return Status::Ok();
+}
+
 // Durability -------------------------------------------------------------
 
 Status EngineImpl::Sync() {

@@ -75,6 +75,7 @@ class EngineImpl final : public Engine {
   Status MakeContentRecord(ExtentList* extents, const Attributes& attrs,
                            Record* record) override;
 
+  Status CheckValue(const Record& record, ValueCheck* check) override;
   Status Sync() override;
   Status Snapshot() override;
   void StartBackgroundSnapshots() override;

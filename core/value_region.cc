@@ -207,6 +207,27 @@ Status ValueRegion::Read(Address addr, uint64_t length, char* out) const {
   return Status::Ok();
 }
 
+Status ValueRegion::CheckResidentUnit(Address unit_addr, uint64_t unit_length,
+                                      uint64_t checksum, bool* resident) const {
+  const uint64_t top = this->top();
+  if (unit_addr > top || unit_length > top - unit_addr ||
+      BlockOf(unit_addr) != BlockOf(unit_addr + unit_length - 1)) {
+    return Status::Corruption("value unit " + Hex(unit_addr) + "+" + std::to_string(unit_length) +
+                              " lies above the value watermark or across a block");
+  }
+  const Address block = BlockOf(unit_addr);
+  std::shared_lock lock(map_mu_);
+  const int64_t slot = SlotOfLocked(block);
+  *resident = slot >= 0;
+  if (!*resident) return Status::Ok();
+  const char* bytes = pool_->ValueSlotBytes(static_cast<uint64_t>(slot)) + (unit_addr - block);
+  if (Checksum64(bytes, unit_length) != checksum) {
+    return Status::Corruption("value unit " + Hex(unit_addr) + "+" + std::to_string(unit_length) +
+                              " fails its checksum");
+  }
+  return Status::Ok();
+}
+
 Status ValueRegion::ReadVerified(Address unit_addr, uint64_t unit_length, uint64_t checksum,
                                  Address addr, uint64_t length, char* out) const {
   if (addr < unit_addr || length > unit_length || addr - unit_addr > unit_length - length ||

@@ -82,6 +82,11 @@ class ValueRegion {
   // are: the pool is trusted, the network is not.
   Status ReadVerified(Address unit_addr, uint64_t unit_length, uint64_t checksum, Address addr,
                       uint64_t length, char* out) const;
+  // fsck: checks the unit [unit_addr, +unit_length) against `checksum` when
+  // its block is in the pool (*resident true; Corruption on a mismatch);
+  // *resident false and Ok when it is only in the object store.
+  Status CheckResidentUnit(Address unit_addr, uint64_t unit_length, uint64_t checksum,
+                           bool* resident) const;
 
  private:
   // Slot of `block` or -1; caller holds map_mu_.
