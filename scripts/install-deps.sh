@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   g++ cmake make pkg-config git
-  libfuse3-dev libpmem2-dev libxxhash-dev libcli11-dev libspdlog-dev libgtest-dev
+  libfuse3-dev libpmem2-dev libxxhash-dev libcli11-dev libspdlog-dev libgtest-dev nlohmann-json3-dev
   # run
   fuse3
   # object store: libs3 (the S3 client library and its `s3` command-line tool)
