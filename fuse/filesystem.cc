@@ -275,38 +275,22 @@ int Filesystem::StatFs(struct statvfs* st) {
 
 // Directories ---------------------------------------------------------------
 
-int Filesystem::ReadDir(std::string_view path,
-                        const std::function<bool(std::string_view, mode_t)>& emit) {
+int Filesystem::OpenDir(std::string_view path, std::unique_ptr<DirCursor>* out) {
   if (int err = CheckPath(path); err != 0) return err;
   Node dir;
   if (int err = LookupDir(KeyOfPath(path), &dir); err != 0) return err;
-  if (!emit(".", S_IFDIR) || !emit("..", S_IFDIR)) return 0;
-  const std::string& prefix = dir.record_key;  // "a/b/" or "" for the root
-  auto it = engine_->NewIterator();
-  it->Seek(prefix);
-  while (it->Valid()) {
-    const std::string& key = it->record().key;
-    if (!HasPrefix(key, prefix)) break;
-    std::string_view rest = std::string_view(key).substr(prefix.size());
-    if (rest.empty()) {  // the directory's own record
-      it->Next();
-      continue;
-    }
-    if (IsInternalKey(rest)) {  // only under the root: xattrs and other internal keys
-      it->Seek("\x01");
-      continue;
-    }
-    const size_t slash = rest.find('/');
-    if (slash == std::string_view::npos) {
-      if (!emit(rest, it->record().attrs.mode & S_IFMT)) return 0;
-      it->Next();
-    } else {  // a subdirectory "c/" or something below it: emit "c" once, skip its subtree
-      const std::string child(rest.substr(0, slash));
-      if (!emit(child, S_IFDIR)) return 0;
-      it->Seek(PastSubtree(prefix + child));
-    }
+  *out = std::make_unique<DirCursor>(engine_->NewIterator(), dir.record_key);
+  return 0;
+}
+
+int Filesystem::ReadDir(std::string_view path,
+                        const std::function<bool(std::string_view, mode_t)>& emit) {
+  std::unique_ptr<DirCursor> cursor;
+  if (int err = OpenDir(path, &cursor); err != 0) return err;
+  for (; cursor->Valid(); cursor->Next()) {
+    if (!emit(cursor->name(), cursor->type())) return 0;
   }
-  return Errno(it->status());
+  return cursor->status();
 }
 
 int Filesystem::MkDir(std::string_view path, mode_t mode, const Caller& caller) {

@@ -32,6 +32,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -39,6 +40,7 @@
 #include <thread>
 
 #include "core/engine.h"
+#include "fuse/dir_cursor.h"
 #include "fuse/open_files.h"
 
 namespace kvbosfs {
@@ -80,6 +82,9 @@ class Filesystem {
   int StatFs(struct statvfs* st);
 
   // Directories ----------------------------------------------------------
+  // Starts a listing of the directory `path` (ENOENT, ENOTDIR): *out yields
+  // ".", ".." and each child, in key order (see fuse/dir_cursor.h).
+  int OpenDir(std::string_view path, std::unique_ptr<DirCursor>* out);
   // Calls emit(name, type bits of st_mode) for ".", ".." and each child, in
   // key order, until emit returns false. Never visits grandchildren.
   int ReadDir(std::string_view path, const std::function<bool(std::string_view, mode_t)>& emit);

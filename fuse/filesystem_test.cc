@@ -243,6 +243,30 @@ TEST_F(FilesystemTest, ReaddirListsChildrenOnlyOnce) {
   EXPECT_EQ(fs_->ReadDir("/a/file", [](std::string_view, mode_t) { return true; }), -ENOTDIR);
 }
 
+// What readdir's offsets rely on: positions count entries from 0 (".") and
+// name each entry for the cursor's lifetime; types come from the records.
+TEST_F(FilesystemTest, DirCursorPositionsAndTypes) {
+  ASSERT_EQ(fs_->MkDir("/d", 0755, me_), 0);
+  ASSERT_EQ(fs_->MkDir("/d/sub", 0755, me_), 0);
+  WriteFile("/d/sub/inner", "x");
+  WriteFile("/d/f", "x");
+  ASSERT_EQ(fs_->Symlink("f", "/d/link", me_), 0);
+  std::unique_ptr<DirCursor> c;
+  ASSERT_EQ(fs_->OpenDir("/d", &c), 0);
+  std::vector<std::string> names;
+  std::vector<mode_t> types;
+  for (uint64_t i = 0; c->Valid(); c->Next(), i++) {
+    EXPECT_EQ(c->position(), i);
+    names.emplace_back(c->name());
+    types.push_back(c->type());
+  }
+  EXPECT_EQ(c->status(), 0);
+  EXPECT_EQ(names, (std::vector<std::string>{".", "..", "f", "link", "sub"}));
+  EXPECT_EQ(types, (std::vector<mode_t>{S_IFDIR, S_IFDIR, S_IFREG, S_IFLNK, S_IFDIR}));
+  EXPECT_EQ(fs_->OpenDir("/d/f", &c), -ENOTDIR);
+  EXPECT_EQ(fs_->OpenDir("/d/none", &c), -ENOENT);
+}
+
 TEST_F(FilesystemTest, RenameFile) {
   WriteFile("/a", "content a");
   ASSERT_EQ(fs_->SetXattr("/a", "user.tag", "t", 0), 0);
