@@ -112,6 +112,21 @@ int Filesystem::Sync() { return Errno(engine_->Sync()); }
 // Lookup --------------------------------------------------------------------
 
 int Filesystem::Lookup(const std::string& key, Node* node) {
+  int err = LookupChild(key, node);
+  if (err != -ENOENT || key.empty()) return err;
+  // ENOTDIR rather than ENOENT when an ancestor is a file. The parent is
+  // usually a directory, and then one Get of its directory key settles it.
+  const std::string parent = ParentKey(key);
+  if (parent.empty()) return -ENOENT;
+  kvbos::Record ancestor;
+  if (engine_->Get(DirKey(parent), &ancestor).ok()) return -ENOENT;
+  for (std::string up = parent; !up.empty(); up = ParentKey(up)) {
+    if (engine_->Get(up, &ancestor).ok()) return S_ISDIR(ancestor.attrs.mode) ? -ENOENT : -ENOTDIR;
+  }
+  return -ENOENT;
+}
+
+int Filesystem::LookupChild(const std::string& key, Node* node) {
   node->key = key;
   if (key.empty()) {  // the root: its record key is "" itself
     node->record_key.clear();
@@ -130,16 +145,16 @@ int Filesystem::Lookup(const std::string& key, Node* node) {
   if (s.ok() || !s.IsNotFound()) return Errno(s);
   node->record_key = DirKey(key);
   s = engine_->Get(node->record_key, &node->record);
-  if (!s.IsNotFound()) return Errno(s);
-  // ENOTDIR rather than ENOENT when an ancestor is a file.
-  for (std::string up = ParentKey(key); !up.empty(); up = ParentKey(up)) {
-    kvbos::Record ancestor;
-    if (engine_->Get(up, &ancestor).ok()) return S_ISDIR(ancestor.attrs.mode) ? -ENOENT : -ENOTDIR;
-  }
-  return -ENOENT;
+  return s.IsNotFound() ? -ENOENT : Errno(s);
 }
 
 int Filesystem::LookupDir(const std::string& key, Node* node) {
+  if (!key.empty()) {  // a directory's key is tried first: only directories are stored as "k/"
+    node->key = key;
+    node->record_key = DirKey(key);
+    kvbos::Status s = engine_->Get(node->record_key, &node->record);
+    if (s.ok() || !s.IsNotFound()) return Errno(s);
+  }
   if (int err = Lookup(key, node); err != 0) return err;
   return node->is_dir() ? 0 : -ENOTDIR;
 }
@@ -150,7 +165,7 @@ int Filesystem::PrepareNew(std::string_view path, std::string* key, Node* parent
   if (key->empty()) return -EEXIST;
   if (int err = LookupDir(ParentKey(*key), parent); err != 0) return err;
   Node existing;
-  int err = Lookup(*key, &existing);
+  int err = LookupChild(*key, &existing);  // the parent is a directory: no ancestor walk
   if (err == 0) return -EEXIST;
   return err == -ENOENT ? 0 : err;
 }

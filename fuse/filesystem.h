@@ -148,9 +148,14 @@ class Filesystem {
   struct Node;
   struct RenamePlan;
 
-  // Finds what `key` names (file key first, then directory key).
+  // Finds what `key` names (file key first, then directory key); ENOENT, or
+  // ENOTDIR when an ancestor is a file.
   int Lookup(const std::string& key, Node* node);
-  // Lookup, then checks that it is a directory (ENOTDIR when it is not).
+  // Lookup for a key whose parent is known to be a directory: ENOENT without
+  // looking at ancestors.
+  int LookupChild(const std::string& key, Node* node);
+  // Lookup, then checks that it is a directory (ENOTDIR when it is not); the
+  // directory key is tried first.
   int LookupDir(const std::string& key, Node* node);
   // Checks `path` and that its parent is a directory and its name is free.
   int PrepareNew(std::string_view path, std::string* key, Node* parent);
