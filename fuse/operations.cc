@@ -45,9 +45,12 @@ struct OpenHandle {
   FileHandle* file = nullptr;  // files: Filesystem's handle
   std::string dir_path;        // directories: the path opendir was given
   // Directories: the listing readdir resumes (made at offset 0, remade when a
-  // request asks for an offset it is not at, e.g. after seekdir).
+  // request asks for an offset it is not at, e.g. after seekdir). It holds an
+  // engine snapshot (up to one key block's index), so it is dropped as soon as
+  // the listing ends; `end` then answers the request at the end offset.
   std::mutex dir_mu;
   std::unique_ptr<DirCursor> cursor;  // GUARDED_BY(dir_mu)
+  uint64_t end = 0;                   // GUARDED_BY(dir_mu): offset past the last entry, 0 if unknown
   std::string name;                   // GUARDED_BY(dir_mu): NUL-terminated copy for the filler
 };
 
@@ -357,19 +360,26 @@ int OpReaddir(const char* path, void* buf, fuse_fill_dir_t filler, off_t offset,
     if (h == nullptr || h->file != nullptr || offset < 0) return -EBADF;
     std::lock_guard lock(h->dir_mu);
     const auto want = static_cast<uint64_t>(offset);
+    if (offset != 0 && !h->cursor && want == h->end) return 0;  // the listing has ended
     if (offset == 0 || !h->cursor || h->cursor->position() != want) {
       if (int err = Fs()->OpenDir(path, &h->cursor); err != 0) return err;
       while (h->cursor->Valid() && h->cursor->position() < want) h->cursor->Next();
     }
     struct stat st;
     std::memset(&st, 0, sizeof st);
-    for (DirCursor& c = *h->cursor; c.Valid(); c.Next()) {
+    DirCursor& c = *h->cursor;
+    for (; c.Valid(); c.Next()) {
       h->name.assign(c.name());
       st.st_mode = c.type();
       const auto next = static_cast<off_t>(c.position() + 1);
       if (filler(buf, h->name.c_str(), &st, next, static_cast<fuse_fill_dir_flags>(0)) != 0) break;
     }
-    return h->cursor->status();
+    if (int err = c.status(); err != 0) return err;
+    if (!c.Valid()) {
+      h->end = c.position();
+      h->cursor.reset();
+    }
+    return 0;
   });
 }
 
