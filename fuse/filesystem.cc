@@ -74,9 +74,7 @@ int Filesystem::Shutdown() {
   }
   commit_cv_.notify_all();
   if (committer_.joinable()) committer_.join();
-  int err = WriteBackAll();
-  int sync_err = Sync();
-  return err != 0 ? err : sync_err;
+  return Sync();
 }
 
 void Filesystem::CommitLoop(int interval_ms) {
@@ -87,7 +85,7 @@ void Filesystem::CommitLoop(int interval_ms) {
     if (stop_commit_) break;
     lock.unlock();
     int err = WriteBackAll();
-    if (err == 0 && engine_->Dirty()) err = Sync();
+    if (err == 0 && engine_->Dirty()) err = Errno(engine_->Sync());
     if (err != 0 && !reported) {
       spdlog::error("background commit failed (errno {}); the file system may be read-only now", -err);
       reported = true;
@@ -107,7 +105,11 @@ int Filesystem::WriteBackAll() {
   return first;
 }
 
-int Filesystem::Sync() { return Errno(engine_->Sync()); }
+int Filesystem::Sync() {
+  const int err = WriteBackAll();
+  const int sync_err = Errno(engine_->Sync());
+  return err != 0 ? err : sync_err;
+}
 
 // Lookup --------------------------------------------------------------------
 

@@ -14,8 +14,11 @@
 //   - Times are nanoseconds since the epoch; "now" is CLOCK_REALTIME.
 //
 // Durability: a write is in memory until the file's key record is written
-// (flush, release, setattr, or the periodic commit), and persistent after the
-// next engine Sync (fsync, the commit thread about once a second, Shutdown).
+// (fsync, release, setattr, Sync, or the periodic commit), and persistent after
+// the next engine Sync (fsync, Sync, the commit thread about once a second,
+// Shutdown). The binding asks the kernel for no FLUSH at close(2) (see
+// fuse/operations.cc), so a failure to write the record is reported by fsync,
+// as on a local file system with delayed allocation, not by close.
 //
 // Thread-safety: every method may be called from many threads at once.
 // Namespace changes (create, mkdir, unlink, rmdir, rename, symlink, mknod,
@@ -126,13 +129,14 @@ class Filesystem {
   int Read(FileHandle* fh, char* buf, size_t size, off_t offset);
   // Returns bytes written (all of them); O_APPEND writes at the end.
   int Write(FileHandle* fh, const char* buf, size_t size, off_t offset);
-  // Writes the file's key record if it changed (close(2)); no Sync.
+  // Writes the file's key record if it changed; no Sync.
   int Flush(FileHandle* fh);
   // Writes the key record, then Syncs: returns when data and record persist.
   int Fsync(FileHandle* fh);
   // Flushes, then drops the handle and deletes `fh`.
   int Release(FileHandle* fh);
-  // Engine Sync (fsyncdir, syncfs).
+  // Writes every dirty open file's record, then an engine Sync (fsyncdir,
+  // unmount): everything written before the call persists.
   int Sync();
 
   // Extended attributes (only "user.*"; other namespaces ENOTSUP) ---------

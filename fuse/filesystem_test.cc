@@ -209,6 +209,20 @@ TEST_F(FilesystemTest, OpenFileSizeWinsInGetattr) {
   ASSERT_EQ(fs_->Release(fh), 0);
 }
 
+// close(2) sends no FLUSH, so fsyncdir (Sync) must persist what open files
+// hold; a crash right after it (no Shutdown, no Release) keeps the content.
+TEST_F(FilesystemTest, SyncPersistsOpenFilesWithoutRelease) {
+  FileHandle* fh = nullptr;
+  ASSERT_EQ(fs_->Create("/open", 0644, O_WRONLY | O_CREAT, me_, &fh), 0);
+  ASSERT_EQ(fs_->Write(fh, "12345", 5, 0), 5);
+  ASSERT_EQ(fs_->Sync(), 0);
+  delete fh;  // the daemon dies: no Release, no Shutdown
+  fs_.reset();
+  engine_.reset();
+  Mount();
+  EXPECT_EQ(ReadFile("/open"), "12345");
+}
+
 TEST_F(FilesystemTest, MkdirRmdirNotEmpty) {
   ASSERT_EQ(fs_->MkDir("/d", 0750, me_), 0);
   EXPECT_TRUE(S_ISDIR(Stat("/d").st_mode));
