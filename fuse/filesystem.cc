@@ -74,7 +74,9 @@ int Filesystem::Shutdown() {
   }
   commit_cv_.notify_all();
   if (committer_.joinable()) committer_.join();
-  return Sync();
+  int err = WriteBackAll();
+  int sync_err = Sync();
+  return err != 0 ? err : sync_err;
 }
 
 void Filesystem::CommitLoop(int interval_ms) {
