@@ -164,7 +164,7 @@ int Filesystem::Flush(FileHandle* fh) {
 
 int Filesystem::Fsync(FileHandle* fh) {
   if (int err = Flush(fh); err != 0) return err;
-  return Sync();
+  return Errno(engine_->Sync());
 }
 
 int Filesystem::Release(FileHandle* fh) {

@@ -14,8 +14,11 @@
 //   - Times are nanoseconds since the epoch; "now" is CLOCK_REALTIME.
 //
 // Durability: a write is in memory until the file's key record is written
-// (flush, release, setattr, or the periodic commit), and persistent after the
-// next engine Sync (fsync, the commit thread about once a second, Shutdown).
+// (fsync, release, setattr, Sync, or the periodic commit), and persistent after
+// the next engine Sync (fsync, Sync, the commit thread about once a second,
+// Shutdown). The binding asks the kernel for no FLUSH at close(2) (see
+// fuse/operations.cc), so a failure to write the record is reported by fsync,
+// as on a local file system with delayed allocation, not by close.
 //
 // Thread-safety: every method may be called from many threads at once.
 // Namespace changes (create, mkdir, unlink, rmdir, rename, symlink, mknod,
@@ -32,6 +35,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -39,6 +43,7 @@
 #include <thread>
 
 #include "core/engine.h"
+#include "fuse/dir_cursor.h"
 #include "fuse/open_files.h"
 
 namespace kvbosfs {
@@ -81,6 +86,9 @@ class Filesystem {
   int StatFs(struct statvfs* st);
 
   // Directories ----------------------------------------------------------
+  // Starts a listing of the directory `path` (ENOENT, ENOTDIR): *out yields
+  // ".", ".." and each child, in key order (see fuse/dir_cursor.h).
+  int OpenDir(std::string_view path, std::unique_ptr<DirCursor>* out);
   // Calls emit(name, type bits of st_mode) for ".", ".." and each child, in
   // key order, until emit returns false. Never visits grandchildren.
   int ReadDir(std::string_view path, const std::function<bool(std::string_view, mode_t)>& emit);
@@ -122,13 +130,14 @@ class Filesystem {
   int Read(FileHandle* fh, char* buf, size_t size, off_t offset);
   // Returns bytes written (all of them); O_APPEND writes at the end.
   int Write(FileHandle* fh, const char* buf, size_t size, off_t offset);
-  // Writes the file's key record if it changed (close(2)); no Sync.
+  // Writes the file's key record if it changed; no Sync.
   int Flush(FileHandle* fh);
   // Writes the key record, then Syncs: returns when data and record persist.
   int Fsync(FileHandle* fh);
   // Flushes, then drops the handle and deletes `fh`.
   int Release(FileHandle* fh);
-  // Engine Sync (fsyncdir, syncfs).
+  // Writes every dirty open file's record, then an engine Sync (fsyncdir,
+  // unmount): everything written before the call persists.
   int Sync();
 
   // Extended attributes (only "user.*"; other namespaces ENOTSUP) ---------
@@ -144,9 +153,14 @@ class Filesystem {
   struct Node;
   struct RenamePlan;
 
-  // Finds what `key` names (file key first, then directory key).
+  // Finds what `key` names (file key first, then directory key); ENOENT, or
+  // ENOTDIR when an ancestor is a file.
   int Lookup(const std::string& key, Node* node);
-  // Lookup, then checks that it is a directory (ENOTDIR when it is not).
+  // Lookup for a key whose parent is known to be a directory: ENOENT without
+  // looking at ancestors.
+  int LookupChild(const std::string& key, Node* node);
+  // Lookup, then checks that it is a directory (ENOTDIR when it is not); the
+  // directory key is tried first.
   int LookupDir(const std::string& key, Node* node);
   // Checks `path` and that its parent is a directory and its name is free.
   int PrepareNew(std::string_view path, std::string* key, Node* parent);
