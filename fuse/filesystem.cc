@@ -10,6 +10,7 @@
 #include "fuse/attrs.h"
 #include "fuse/filesystem_internal.h"
 #include "fuse/paths.h"
+#include "fuse/stats_json.h"
 
 namespace kvbosfs {
 
@@ -116,6 +117,33 @@ int Filesystem::Sync() {
   return err != 0 ? err : sync_err;
 }
 
+int Filesystem::SyncToStore() {
+  if (int err = Sync(); err != 0) return err;
+  return Errno(engine_->Snapshot());
+}
+
+nlohmann::json Filesystem::StatsJson() {
+  const kvbos::EngineStats stats = engine_->Stats();
+  return {{"engine", PoolStatsJson(stats)},
+          {"store", StoreStatsJson(stats)},
+          {"files",
+           {{"bytes_read", bytes_read_.load(std::memory_order_relaxed)},
+            {"bytes_written", bytes_written_.load(std::memory_order_relaxed)},
+            {"open_files", open_files_.All().size()}}},
+          {"operations", operation_counters_ ? operation_counters_() : nlohmann::json::object()}};
+}
+
+void Filesystem::StatsFileAttrs(struct stat* st) const {
+  *st = {};
+  st->st_mode = S_IFREG | 0444;
+  st->st_nlink = 1;
+  st->st_uid = root_owner_.uid;
+  st->st_gid = root_owner_.gid;
+  st->st_blksize = 4096;
+  const int64_t now = NowNs();
+  st->st_atim = st->st_mtim = st->st_ctim = timespec{now / 1000000000, now % 1000000000};
+}
+
 // Lookup --------------------------------------------------------------------
 
 int Filesystem::Lookup(const std::string& key, Node* node) {
@@ -199,6 +227,10 @@ int Filesystem::HasChildren(const std::string& dir_key, bool* has) {
 // Attributes ----------------------------------------------------------------
 
 int Filesystem::GetAttr(std::string_view path, FileHandle* fh, struct stat* st) {
+  if (fh != nullptr ? !fh->file : IsStatsPath(path)) {
+    StatsFileAttrs(st);
+    return 0;
+  }
   std::shared_ptr<OpenFile> file;
   std::string key;
   if (fh != nullptr) {
@@ -222,6 +254,7 @@ int Filesystem::GetAttr(std::string_view path, FileHandle* fh, struct stat* st) 
 int Filesystem::ChangeAttrs(std::string_view path, FileHandle* fh,
                             const std::function<int(kvbos::Attributes*)>& change) {
   std::string key;
+  if (fh != nullptr && !fh->file) return -EPERM;  // the statistics file
   if (fh == nullptr) {
     if (int err = CheckPath(path); err != 0) return err;
     key = KeyOfPath(path);

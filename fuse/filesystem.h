@@ -32,6 +32,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -41,6 +42,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "core/engine.h"
 #include "fuse/dir_cursor.h"
@@ -139,6 +142,19 @@ class Filesystem {
   // Writes every dirty open file's record, then an engine Sync (fsyncdir,
   // unmount): everything written before the call persists.
   int Sync();
+  // Sync, then a snapshot to the object store (Engine::Snapshot): fsync of
+  // the statistics file, i.e. `kvbos sync`. EIO when the store cannot be
+  // reached (the pool keeps everything); 0 at once without a store.
+  int SyncToStore();
+
+  // Live statistics (the file kStatsFileName at the root; fuse/stats_json.h):
+  // the engine's and the store's counters, bytes read and written, and what
+  // `operation_counters` (set by the binding before mounting: calls per FUSE
+  // operation) returns. Thread-safe.
+  nlohmann::json StatsJson();
+  void SetOperationCounters(std::function<nlohmann::json()> operation_counters) {
+    operation_counters_ = std::move(operation_counters);
+  }
 
   // Extended attributes (only "user.*"; other namespaces ENOTSUP) ---------
   // flags: XATTR_CREATE (EEXIST if present), XATTR_REPLACE (ENODATA if absent).
@@ -186,6 +202,9 @@ class Filesystem {
   // Adds tombstones for an object being replaced (and its xattrs).
   int AddRemoval(const Node& node, RenamePlan* plan);
   void CommitLoop(int interval_ms);
+  // The attributes of the statistics file: read-only regular file, size 0
+  // (it is read with direct I/O: its length is known only when opened).
+  void StatsFileAttrs(struct stat* st) const;
 
   kvbos::Engine* const engine_;
   Caller root_owner_;  // owner of the stand-in root of a never-mounted pool
@@ -196,6 +215,9 @@ class Filesystem {
   std::condition_variable commit_cv_;
   bool stop_commit_ = false;  // GUARDED_BY(commit_mu_)
   std::thread committer_;
+
+  std::atomic<uint64_t> bytes_read_{0}, bytes_written_{0};
+  std::function<nlohmann::json()> operation_counters_;  // set before mounting
 };
 
 }  // namespace kvbosfs

@@ -10,6 +10,8 @@
 // remaining options (-f, -d, -s, -o ro, -o allow_other, ...) go to fuse_main.
 #include "fuse/operations.h"
 
+#include "fuse/op_counters.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,6 +237,7 @@ int main(int argc, char** argv) {
   InsertValueOption(&args, "fsname", opts.pool);
 
   kvbosfs::Filesystem fs(engine.get());
+  fs.SetOperationCounters(kvbosfs::OpCountersJson);
   kvbosfs::MountContext ctx;
   ctx.fs = &fs;
   ctx.owner = kvbosfs::Caller{getuid(), getgid()};

@@ -63,3 +63,30 @@ assert_eq "$rc" 8 "kvbos fsck exit status on a missing pool"
 out=$("$KVBOS" fsck --repair "$POOL") || fail "kvbos fsck --repair of a clean pool exited $?: $out"
 [[ $out == *clean* ]] || fail "kvbos fsck --repair of a clean pool: $out"
 log "ok: fsck exit statuses 0 (clean), 4 (damage), 8 (no pool)"
+
+# A mounted file system: live counters from the daemon; sync puts everything in the store.
+STORE=$KT_FAST/objects
+mkdir "$STORE"
+POOL_M=$KT_FAST/m.pool
+make_pool 64M "$POOL_M"
+KT_MOUNT_POOL=$POOL_M kvbos_mount -o "store=file:$STORE,snapshot_interval=3600"
+echo "synced by kvbos sync" >"$MNT/f"
+"$KVBOS" stat --json "$MNT" >"$KT_TMP/stat.json" || fail "kvbos stat --json $MNT failed"
+[ "$(json 'd["files"]["bytes_written"]' <"$KT_TMP/stat.json")" -ge 21 ] || fail "live bytes_written: $(cat "$KT_TMP/stat.json")"
+[ "$(json 'd["operations"]["write"]' <"$KT_TMP/stat.json")" -ge 1 ] || fail "live write count: $(cat "$KT_TMP/stat.json")"
+"$KVBOS" stat "$MNT" | grep -q "upload_backlog_bytes" || fail "kvbos stat $MNT shows no upload backlog"
+[ -z "$(ls -A "$MNT" | grep kvbos)" ] || fail "readdir shows the statistics file"
+expect_errno "not permitted" rm "$MNT/.kvbos.stats"
+expect_errno "not permitted" mv "$MNT/f" "$MNT/.kvbos.stats"
+log "ok: kvbos stat on a mount reads the daemon's counters"
+[ ! -e "$STORE/manifest" ] || fail "a snapshot happened before kvbos sync (interval 3600 s)"
+run_ok "$KVBOS" sync "$MNT"
+[ -e "$STORE/manifest/00000000000000000001" ] || fail "kvbos sync wrote no manifest"
+kvbos_kill9   # no unmount: only what sync put in the store counts
+POOL_R=$KT_FAST/r.pool
+make_pool 64M "$POOL_R"
+KT_MOUNT_POOL=$POOL_R kvbos_mount -o "store=file:$STORE"
+assert_eq "$(cat "$MNT/f")" "synced by kvbos sync" "a file restored from what kvbos sync stored"
+kvbos_unmount
+expect_errno "not a mounted kvbos" "$KVBOS" sync "$KT_TMP"
+log "ok: kvbos sync, then kill -9: an empty pool restores the file from the store"
