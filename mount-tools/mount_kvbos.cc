@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,6 +96,12 @@ std::string OwnDirectory() {
   return path.substr(0, path.rfind('/'));
 }
 
+// An absolute, symlink-free form of `path` when it exists, else `path`.
+std::string Canonical(const std::string& path) {
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+
 bool IsExecutableFile(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
@@ -106,7 +113,7 @@ std::string FindKvbosfs() {
   const std::string own = OwnDirectory();
   if (!own.empty()) {
     for (const std::string& candidate : {own + "/kvbosfs", own + "/../bin/kvbosfs"}) {
-      if (IsExecutableFile(candidate)) return candidate;
+      if (IsExecutableFile(candidate)) return Canonical(candidate);
     }
   }
   const char* path = std::getenv("PATH");
@@ -121,12 +128,6 @@ std::string FindKvbosfs() {
     pos = end + 1;
   }
   return "";
-}
-
-// An absolute, symlink-free form of `path` when it exists, else `path`.
-std::string Canonical(const std::string& path) {
-  char buf[PATH_MAX];
-  return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
 }
 
 // Joins the mount namespace named by `ns` (a PID or a path); "" or a message.
@@ -164,6 +165,34 @@ int Run(const std::vector<std::string>& args) {
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
+}
+
+// Waits up to `timeout` while `pool` is locked by a kvbosfs that is no longer
+// mounted anywhere: after `umount DIR` the kernel detaches the mount at once,
+// but the daemon still writes its final commit, holding the pool's flock, and
+// a mount right then would be refused as "in use". A pool that is mounted is
+// not waited for (kvbosfs refuses it at once). Returns false on timeout.
+bool WaitWhileUnmountedButLocked(const std::string& pool, std::chrono::milliseconds timeout) {
+  const int fd = open(pool.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // kvbosfs will say what is wrong
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool free = false;
+  for (;;) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      flock(fd, LOCK_UN);
+      free = true;
+      break;
+    }
+    if (errno != EWOULDBLOCK) break;
+    bool mounted = false;
+    for (const auto& m : kvbos::mount::ReadMountInfo()) {
+      if (m.fstype == kFsType && m.source == pool) mounted = true;
+    }
+    if (mounted || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  close(fd);
+  return free;
 }
 
 // True once `dir` shows a kvbosfs mount, polling for up to `timeout`.
@@ -248,6 +277,7 @@ int main(int argc, char** argv) {
   }
   if (args.fake) return kExitOk;
 
+  WaitWhileUnmountedButLocked(pool, std::chrono::seconds(30));
   const int rc = Run(command);
   if (rc < 0) return Fail(kExitSystem, "cannot run " + kvbosfs + ": " + std::strerror(errno));
   if (rc != 0) return kExitMountFailed;  // kvbosfs printed the reason (one line)
