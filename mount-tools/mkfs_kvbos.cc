@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
             << "  value block size: " << kvbos::DescribeSize(sb.value_block_size) << "\n"
             << "  key block size:   " << kvbos::DescribeSize(sb.key_block_size) << "\n"
             << "  frames:           " << sb.frame_count << " of " << sb.key_block_size / 1024
-            << " KiB, " << kvbos::DescribeSize(frames_bytes) << " for blocks (at most "
-            << frames_bytes / sb.value_block_size << " value blocks resident)\n";
+            << " KiB, " << kvbos::DescribeSize(frames_bytes) << " for blocks\n"
+            << "  value blocks that fit at once: " << frames_bytes / sb.value_block_size << "\n";
   return 0;
 }
