@@ -189,6 +189,27 @@ assert_eq "$(wc -l <"$KT_TMP/mount.out")" 1 "lines printed for a missing pool"
 ! is_mounted "$MNT3" || fail "$MNT3 got mounted"
 log "ok: missing pool without nofail -> exit 32: $(cat "$KT_TMP/mount.out")"
 
+# An fstab line for an S3 store takes its keys from credentials=FILE: kvbosfs reads the file
+# (the server on a closed loopback port then fails the mount, naming the store, not the keys);
+# a file readable by others is refused, naming the fix.
+CREDS=$KT_TMP/creds
+printf 'AWS_ACCESS_KEY_ID=AKIDFSTABTEST\nAWS_SECRET_ACCESS_KEY=FSTABSECRET77\n' >"$CREDS"
+chmod 600 "$CREDS"
+cat >"$KT_TMP/fstab-s3" <<EOF
+$POOL  $MNT  kvbos  defaults,_netdev,store=s3://bucket/prefix,endpoint=http://127.0.0.1:9,credentials=$CREDS,store_attempts=1,store_timeout_ms=500  0 0
+EOF
+rc=$(mount_rc mount -T "$KT_TMP/fstab-s3" "$MNT")
+assert_eq "$rc" 32 "exit status of an fstab S3 entry with no server"
+grep -q "s3://bucket/prefix" "$KT_TMP/mount.out" || fail "S3 failure does not name the store: $(cat "$KT_TMP/mount.out")"
+! grep -q -e FSTABSECRET77 -e AKIDFSTABTEST "$KT_TMP/mount.out" || fail "a key was printed: $(cat "$KT_TMP/mount.out")"
+! is_mounted "$MNT" || fail "the S3 entry got mounted without a server"
+log "ok: fstab S3 entry read credentials=FILE: $(cat "$KT_TMP/mount.out")"
+chmod 644 "$CREDS"
+rc=$(mount_rc mount -T "$KT_TMP/fstab-s3" "$MNT")
+assert_eq "$rc" 32 "exit status with a credentials file readable by others"
+grep -q "chmod 600 $CREDS" "$KT_TMP/mount.out" || fail "refusal of a 0644 credentials file does not name the fix: $(cat "$KT_TMP/mount.out")"
+log "ok: credentials file readable by others refused: $(cat "$KT_TMP/mount.out")"
+
 rc=$(mount_rc mount -t kvbos "$POOL" "$MNT" -o secret_access_key=TOPSECRET42)
 assert_eq "$rc" 1 "exit status with a credential in the options"
 ! grep -q TOPSECRET42 "$KT_TMP/mount.out" || fail "the secret was echoed: $(cat "$KT_TMP/mount.out")"
