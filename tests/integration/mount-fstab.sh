@@ -221,6 +221,29 @@ rc=$(mount_rc mount -t kvbos "$POOL" "$MNT" -o no_such_option)
 assert_eq "$rc" 32 "exit status with an unknown option"
 ! is_mounted "$MNT" || fail "mounted with an unknown option"
 
+# -N: mount inside another mount namespace (a process in a private one); ours sees nothing.
+if command -v unshare >/dev/null && command -v nsenter >/dev/null; then
+  unshare -m --propagation private sleep 600 </dev/null >/dev/null 2>&1 &
+  ns_pid=$!
+  kt_at_exit kill "$ns_pid"
+  for _ in $(seq 50); do
+    [ "$(readlink "/proc/$ns_pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
+    sleep 0.1
+  done
+  rc=$(mount_rc "$HELPER" "$POOL" "$MNT" -N "$ns_pid")
+  assert_eq "$rc" 0 "exit status of mount.kvbos -N PID ($(cat "$KT_TMP/mount.out"))"
+  ! is_mounted "$MNT" || fail "mount.kvbos -N mounted in our namespace"
+  awk -v m="$MNT" '$5 == m { found = 1 } END { exit !found }' "/proc/$ns_pid/mountinfo" \
+    || fail "mount.kvbos -N $ns_pid: $MNT is not mounted in that namespace"
+  assert_eq "$(nsenter -t "$ns_pid" -m cat "$MNT/more")" more "file read in the other namespace"
+  ns_daemon=$(daemon_of "$POOL" "$MNT")
+  [ -z "$ns_daemon" ] || echo "$ns_daemon" >>"$KT_TMP/daemon.pids"
+  run_ok nsenter -t "$ns_pid" -m fusermount3 -u "$MNT"
+  [ -z "$ns_daemon" ] || wait_pid_exit "$ns_daemon" 60 || fail "kvbosfs in the other namespace did not exit"
+  kill "$ns_pid" 2>/dev/null
+  log "ok: mount.kvbos -N PID mounts in that namespace only"
+fi
+
 # The helper by hand: usage errors are 1, -f (fake) mounts nothing.
 rc=$(mount_rc "$HELPER")
 assert_eq "$rc" 1 "exit status of mount.kvbos without arguments"
