@@ -26,6 +26,7 @@
 
 #include <fuse_lowlevel.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "core/engine.h"
@@ -179,8 +180,14 @@ void InsertValueOption(fuse_args* args, const std::string& name, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_default_logger(spdlog::stderr_color_mt(kProgram));
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %n %l: %v");
+  // Log lines go to stderr (a foreground daemon, or the terminal before the
+  // mount) and to syslog (a daemonised kvbosfs has no stderr left).
+  auto to_stderr = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  to_stderr->set_pattern("%Y-%m-%d %H:%M:%S.%e %n %l: %v");
+  auto to_syslog = std::make_shared<spdlog::sinks::syslog_sink_mt>(kProgram, LOG_PID, LOG_DAEMON,
+                                                                   /*enable_formatting=*/false);
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      kProgram, spdlog::sinks_init_list{to_stderr, to_syslog}));
 
   fuse_args args = FUSE_ARGS_INIT(argc, argv);
   Options opts;
