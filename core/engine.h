@@ -44,6 +44,11 @@ struct CreateOptions {
   uint32_t key_block_size = 512u << 10;     // bytes, power of two, >= 64 KiB
 };
 
+// The smallest pool (bytes) that Engine::Create accepts with these block
+// sizes: room for one value block and three key blocks (one of them kept
+// free so that a full pool can still be emptied).
+uint64_t MinimumPoolSize(uint32_t value_block_size, uint32_t key_block_size);
+
 struct OpenOptions {
   bool read_only = false;
   // The cold tier (DESIGN.md, "The object store tier"); null: the pool

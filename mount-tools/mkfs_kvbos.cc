@@ -52,14 +52,6 @@ bool ParseSizeOption(const std::string& option, const std::string& text, uint64_
 
 bool IsPowerOfTwo(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
-// The smallest pool that holds one value block and two key blocks with these
-// block sizes (the engine's rule, checked here so that --force removes
-// nothing when the new pool could not be made).
-uint64_t MinimumPoolSize(uint64_t value_block, uint64_t key_block) {
-  const uint64_t frames = value_block / key_block + 2;
-  const uint64_t table_end = kvbos::kFrameTableOffset + frames * sizeof(kvbos::FrameEntry);
-  return (table_end + 4095) / 4096 * 4096 + frames * key_block;
-}
 
 // "" when the options make a pool, else the problem.
 std::string CheckGeometry(const kvbos::CreateOptions& o) {
@@ -71,9 +63,9 @@ std::string CheckGeometry(const kvbos::CreateOptions& o) {
     return "--value-block-size must be a power of two of at least 1M and at least the key block "
            "size (e.g. 4M)";
   }
-  if (o.pool_size < MinimumPoolSize(vbs, kbs)) {
+  if (o.pool_size < kvbos::MinimumPoolSize(static_cast<uint32_t>(vbs), static_cast<uint32_t>(kbs))) {
     return "--size " + kvbos::DescribeSize(o.pool_size) + " is too small for these block sizes; "
-           "give at least " + kvbos::DescribeSize(MinimumPoolSize(vbs, kbs));
+           "give at least " + kvbos::DescribeSize(kvbos::MinimumPoolSize(static_cast<uint32_t>(vbs), static_cast<uint32_t>(kbs)));
   }
   return "";
 }
