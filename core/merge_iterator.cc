@@ -66,7 +66,9 @@ void MergeIterator::FindNextLive() {
     RecordView view = RecordAt(pool_->RecordBytes(AddressOf(winner)));
     const bool live = (view.header->flags & kFlagTombstone) == 0;
     if (live) ToRecord(view, &current_);
-    const std::string key(cursors_[winner].key);
+    // A view, not a copy: cursor keys point into the pool or into
+    // open_entries_, neither of which moves while the iterator lives.
+    const std::string_view key = cursors_[winner].key;
     for (size_t i = 0; i < cursors_.size(); i++) {
       if (cursors_[i].valid && cursors_[i].key == key) {
         cursors_[i].pos++;

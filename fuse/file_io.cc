@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "fuse/attrs.h"
 #include "fuse/filesystem.h"
@@ -39,6 +40,11 @@ int Filesystem::WriteBackLocked(OpenFile& file) {
 }
 
 int Filesystem::Open(std::string_view path, int flags, FileHandle** out) {
+  if (IsStatsPath(path)) {
+    if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return -EACCES;
+    *out = new FileHandle{nullptr, flags, StatsJson().dump(2) + "\n"};
+    return 0;
+  }
   if (int err = CheckPath(path); err != 0) return err;
   const std::string key = KeyOfPath(path);
   if ((flags & O_TRUNC) && engine_->read_only()) return -EROFS;
@@ -62,7 +68,7 @@ int Filesystem::Open(std::string_view path, int flags, FileHandle** out) {
     open_files_.Release(file);
     return err;
   }
-  *out = new FileHandle{std::move(file), flags};
+  *out = new FileHandle{std::move(file), flags, {}};
   return 0;
 }
 
@@ -87,7 +93,7 @@ int Filesystem::Create(std::string_view path, mode_t mode, int flags, const Call
         return 0;
       }, &file);
       if (err != 0) return err;
-      *out = new FileHandle{std::move(file), flags};
+      *out = new FileHandle{std::move(file), flags, {}};
       return 0;
     }
     if (err != -EEXIST || (flags & O_EXCL)) return err;
@@ -97,17 +103,26 @@ int Filesystem::Create(std::string_view path, mode_t mode, int flags, const Call
 
 int Filesystem::Read(FileHandle* fh, char* buf, size_t size, off_t offset) {
   if (offset < 0) return -EINVAL;
+  if (!fh->file) {  // the statistics file
+    const std::string& text = fh->stats;
+    if (static_cast<uint64_t>(offset) >= text.size()) return 0;
+    const size_t n = std::min(size, text.size() - static_cast<size_t>(offset));
+    std::memcpy(buf, text.data() + offset, n);
+    return static_cast<int>(n);
+  }
   OpenFile& file = *fh->file;
   std::shared_lock lock(file.mu);
   const uint64_t off = static_cast<uint64_t>(offset);
   if (off >= file.attrs.size) return 0;
   const uint64_t n = std::min<uint64_t>(size, file.attrs.size - off);
   if (int err = Errno(engine_->ReadContent(file.extents, off, n, buf)); err != 0) return err;
+  bytes_read_.fetch_add(n, std::memory_order_relaxed);
   return static_cast<int>(n);
 }
 
 int Filesystem::Write(FileHandle* fh, const char* buf, size_t size, off_t offset) {
   if (offset < 0) return -EINVAL;
+  if (!fh->file) return -EBADF;  // the statistics file is open read-only
   if (size == 0) return 0;
   OpenFile& file = *fh->file;
   std::unique_lock lock(file.mu);
@@ -121,11 +136,13 @@ int Filesystem::Write(FileHandle* fh, const char* buf, size_t size, off_t offset
   file.attrs.size = std::max<uint64_t>(file.attrs.size, off + size);
   file.attrs.mtime_ns = file.attrs.ctime_ns = NowNs();
   file.dirty = true;
+  bytes_written_.fetch_add(size, std::memory_order_relaxed);
   return static_cast<int>(size);
 }
 
 int Filesystem::Truncate(std::string_view path, FileHandle* fh, off_t size) {
   if (size < 0) return -EINVAL;
+  if (fh != nullptr && !fh->file) return -EPERM;  // the statistics file
   std::string key;
   if (fh == nullptr) {
     if (int err = CheckPath(path); err != 0) return err;
@@ -157,17 +174,23 @@ int Filesystem::Truncate(std::string_view path, FileHandle* fh, off_t size) {
 }
 
 int Filesystem::Flush(FileHandle* fh) {
+  if (!fh->file) return 0;  // the statistics file
   std::shared_lock ns(ns_mu_);
   std::unique_lock lock(fh->file->mu);
   return WriteBackLocked(*fh->file);
 }
 
 int Filesystem::Fsync(FileHandle* fh) {
+  if (!fh->file) return SyncToStore();  // the statistics file: `kvbos sync`
   if (int err = Flush(fh); err != 0) return err;
-  return Sync();
+  return Errno(engine_->Sync());
 }
 
 int Filesystem::Release(FileHandle* fh) {
+  if (!fh->file) {  // the statistics file
+    delete fh;
+    return 0;
+  }
   const int err = Flush(fh);
   open_files_.Release(fh->file);
   delete fh;

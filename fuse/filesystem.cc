@@ -10,6 +10,7 @@
 #include "fuse/attrs.h"
 #include "fuse/filesystem_internal.h"
 #include "fuse/paths.h"
+#include "fuse/stats_json.h"
 
 namespace kvbosfs {
 
@@ -90,7 +91,7 @@ void Filesystem::CommitLoop(int interval_ms) {
     if (stop_commit_) break;
     lock.unlock();
     int err = WriteBackAll();
-    if (err == 0 && engine_->Dirty()) err = Sync();
+    if (err == 0 && engine_->Dirty()) err = Errno(engine_->Sync());
     if (err != 0 && !reported) {
       spdlog::error("background commit failed (errno {}); the file system may be read-only now", -err);
       reported = true;
@@ -110,11 +111,57 @@ int Filesystem::WriteBackAll() {
   return first;
 }
 
-int Filesystem::Sync() { return Errno(engine_->Sync()); }
+int Filesystem::Sync() {
+  const int err = WriteBackAll();
+  const int sync_err = Errno(engine_->Sync());
+  return err != 0 ? err : sync_err;
+}
+
+int Filesystem::SyncToStore() {
+  if (int err = Sync(); err != 0) return err;
+  return Errno(engine_->Snapshot());
+}
+
+nlohmann::json Filesystem::StatsJson() {
+  const kvbos::EngineStats stats = engine_->Stats();
+  return {{"engine", PoolStatsJson(stats)},
+          {"store", StoreStatsJson(stats)},
+          {"files",
+           {{"bytes_read", bytes_read_.load(std::memory_order_relaxed)},
+            {"bytes_written", bytes_written_.load(std::memory_order_relaxed)},
+            {"open_files", open_files_.All().size()}}},
+          {"operations", operation_counters_ ? operation_counters_() : nlohmann::json::object()}};
+}
+
+void Filesystem::StatsFileAttrs(struct stat* st) const {
+  *st = {};
+  st->st_mode = S_IFREG | 0444;
+  st->st_nlink = 1;
+  st->st_uid = root_owner_.uid;
+  st->st_gid = root_owner_.gid;
+  st->st_blksize = 4096;
+  const int64_t now = NowNs();
+  st->st_atim = st->st_mtim = st->st_ctim = timespec{now / 1000000000, now % 1000000000};
+}
 
 // Lookup --------------------------------------------------------------------
 
 int Filesystem::Lookup(const std::string& key, Node* node) {
+  int err = LookupChild(key, node);
+  if (err != -ENOENT || key.empty()) return err;
+  // ENOTDIR rather than ENOENT when an ancestor is a file. The parent is
+  // usually a directory, and then one Get of its directory key settles it.
+  const std::string parent = ParentKey(key);
+  if (parent.empty()) return -ENOENT;
+  kvbos::Record ancestor;
+  if (engine_->Get(DirKey(parent), &ancestor).ok()) return -ENOENT;
+  for (std::string up = parent; !up.empty(); up = ParentKey(up)) {
+    if (engine_->Get(up, &ancestor).ok()) return S_ISDIR(ancestor.attrs.mode) ? -ENOENT : -ENOTDIR;
+  }
+  return -ENOENT;
+}
+
+int Filesystem::LookupChild(const std::string& key, Node* node) {
   node->key = key;
   if (key.empty()) {  // the root: its record key is "" itself
     node->record_key.clear();
@@ -133,16 +180,16 @@ int Filesystem::Lookup(const std::string& key, Node* node) {
   if (s.ok() || !s.IsNotFound()) return Errno(s);
   node->record_key = DirKey(key);
   s = engine_->Get(node->record_key, &node->record);
-  if (!s.IsNotFound()) return Errno(s);
-  // ENOTDIR rather than ENOENT when an ancestor is a file.
-  for (std::string up = ParentKey(key); !up.empty(); up = ParentKey(up)) {
-    kvbos::Record ancestor;
-    if (engine_->Get(up, &ancestor).ok()) return S_ISDIR(ancestor.attrs.mode) ? -ENOENT : -ENOTDIR;
-  }
-  return -ENOENT;
+  return s.IsNotFound() ? -ENOENT : Errno(s);
 }
 
 int Filesystem::LookupDir(const std::string& key, Node* node) {
+  if (!key.empty()) {  // a directory's key is tried first: only directories are stored as "k/"
+    node->key = key;
+    node->record_key = DirKey(key);
+    kvbos::Status s = engine_->Get(node->record_key, &node->record);
+    if (s.ok() || !s.IsNotFound()) return Errno(s);
+  }
   if (int err = Lookup(key, node); err != 0) return err;
   return node->is_dir() ? 0 : -ENOTDIR;
 }
@@ -153,7 +200,7 @@ int Filesystem::PrepareNew(std::string_view path, std::string* key, Node* parent
   if (key->empty()) return -EEXIST;
   if (int err = LookupDir(ParentKey(*key), parent); err != 0) return err;
   Node existing;
-  int err = Lookup(*key, &existing);
+  int err = LookupChild(*key, &existing);  // the parent is a directory: no ancestor walk
   if (err == 0) return -EEXIST;
   return err == -ENOENT ? 0 : err;
 }
@@ -180,6 +227,10 @@ int Filesystem::HasChildren(const std::string& dir_key, bool* has) {
 // Attributes ----------------------------------------------------------------
 
 int Filesystem::GetAttr(std::string_view path, FileHandle* fh, struct stat* st) {
+  if (fh != nullptr ? !fh->file : IsStatsPath(path)) {
+    StatsFileAttrs(st);
+    return 0;
+  }
   std::shared_ptr<OpenFile> file;
   std::string key;
   if (fh != nullptr) {
@@ -203,6 +254,7 @@ int Filesystem::GetAttr(std::string_view path, FileHandle* fh, struct stat* st) 
 int Filesystem::ChangeAttrs(std::string_view path, FileHandle* fh,
                             const std::function<int(kvbos::Attributes*)>& change) {
   std::string key;
+  if (fh != nullptr && !fh->file) return -EPERM;  // the statistics file
   if (fh == nullptr) {
     if (int err = CheckPath(path); err != 0) return err;
     key = KeyOfPath(path);
@@ -278,38 +330,22 @@ int Filesystem::StatFs(struct statvfs* st) {
 
 // Directories ---------------------------------------------------------------
 
-int Filesystem::ReadDir(std::string_view path,
-                        const std::function<bool(std::string_view, mode_t)>& emit) {
+int Filesystem::OpenDir(std::string_view path, std::unique_ptr<DirCursor>* out) {
   if (int err = CheckPath(path); err != 0) return err;
   Node dir;
   if (int err = LookupDir(KeyOfPath(path), &dir); err != 0) return err;
-  if (!emit(".", S_IFDIR) || !emit("..", S_IFDIR)) return 0;
-  const std::string& prefix = dir.record_key;  // "a/b/" or "" for the root
-  auto it = engine_->NewIterator();
-  it->Seek(prefix);
-  while (it->Valid()) {
-    const std::string& key = it->record().key;
-    if (!HasPrefix(key, prefix)) break;
-    std::string_view rest = std::string_view(key).substr(prefix.size());
-    if (rest.empty()) {  // the directory's own record
-      it->Next();
-      continue;
-    }
-    if (IsInternalKey(rest)) {  // only under the root: xattrs and other internal keys
-      it->Seek("\x01");
-      continue;
-    }
-    const size_t slash = rest.find('/');
-    if (slash == std::string_view::npos) {
-      if (!emit(rest, it->record().attrs.mode & S_IFMT)) return 0;
-      it->Next();
-    } else {  // a subdirectory "c/" or something below it: emit "c" once, skip its subtree
-      const std::string child(rest.substr(0, slash));
-      if (!emit(child, S_IFDIR)) return 0;
-      it->Seek(PastSubtree(prefix + child));
-    }
+  *out = std::make_unique<DirCursor>(engine_->NewIterator(), dir.record_key);
+  return 0;
+}
+
+int Filesystem::ReadDir(std::string_view path,
+                        const std::function<bool(std::string_view, mode_t)>& emit) {
+  std::unique_ptr<DirCursor> cursor;
+  if (int err = OpenDir(path, &cursor); err != 0) return err;
+  for (; cursor->Valid(); cursor->Next()) {
+    if (!emit(cursor->name(), cursor->type())) return 0;
   }
-  return Errno(it->status());
+  return cursor->status();
 }
 
 int Filesystem::MkDir(std::string_view path, mode_t mode, const Caller& caller) {

@@ -14,8 +14,11 @@
 //   - Times are nanoseconds since the epoch; "now" is CLOCK_REALTIME.
 //
 // Durability: a write is in memory until the file's key record is written
-// (flush, release, setattr, or the periodic commit), and persistent after the
-// next engine Sync (fsync, the commit thread about once a second, Shutdown).
+// (fsync, release, setattr, Sync, or the periodic commit), and persistent after
+// the next engine Sync (fsync, Sync, the commit thread about once a second,
+// Shutdown). The binding asks the kernel for no FLUSH at close(2) (see
+// fuse/operations.cc), so a failure to write the record is reported by fsync,
+// as on a local file system with delayed allocation, not by close.
 //
 // Thread-safety: every method may be called from many threads at once.
 // Namespace changes (create, mkdir, unlink, rmdir, rename, symlink, mknod,
@@ -29,16 +32,21 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "core/engine.h"
+#include "fuse/dir_cursor.h"
 #include "fuse/open_files.h"
 
 namespace kvbosfs {
@@ -81,6 +89,9 @@ class Filesystem {
   int StatFs(struct statvfs* st);
 
   // Directories ----------------------------------------------------------
+  // Starts a listing of the directory `path` (ENOENT, ENOTDIR): *out yields
+  // ".", ".." and each child, in key order (see fuse/dir_cursor.h).
+  int OpenDir(std::string_view path, std::unique_ptr<DirCursor>* out);
   // Calls emit(name, type bits of st_mode) for ".", ".." and each child, in
   // key order, until emit returns false. Never visits grandchildren.
   int ReadDir(std::string_view path, const std::function<bool(std::string_view, mode_t)>& emit);
@@ -122,14 +133,28 @@ class Filesystem {
   int Read(FileHandle* fh, char* buf, size_t size, off_t offset);
   // Returns bytes written (all of them); O_APPEND writes at the end.
   int Write(FileHandle* fh, const char* buf, size_t size, off_t offset);
-  // Writes the file's key record if it changed (close(2)); no Sync.
+  // Writes the file's key record if it changed; no Sync.
   int Flush(FileHandle* fh);
   // Writes the key record, then Syncs: returns when data and record persist.
   int Fsync(FileHandle* fh);
   // Flushes, then drops the handle and deletes `fh`.
   int Release(FileHandle* fh);
-  // Engine Sync (fsyncdir, syncfs).
+  // Writes every dirty open file's record, then an engine Sync (fsyncdir,
+  // unmount): everything written before the call persists.
   int Sync();
+  // Sync, then a snapshot to the object store (Engine::Snapshot): fsync of
+  // the statistics file, i.e. `kvbos sync`. EIO when the store cannot be
+  // reached (the pool keeps everything); 0 at once without a store.
+  int SyncToStore();
+
+  // Live statistics (the file kStatsFileName at the root; fuse/stats_json.h):
+  // the engine's and the store's counters, bytes read and written, and what
+  // `operation_counters` (set by the binding before mounting: calls per FUSE
+  // operation) returns. Thread-safe.
+  nlohmann::json StatsJson();
+  void SetOperationCounters(std::function<nlohmann::json()> operation_counters) {
+    operation_counters_ = std::move(operation_counters);
+  }
 
   // Extended attributes (only "user.*"; other namespaces ENOTSUP) ---------
   // flags: XATTR_CREATE (EEXIST if present), XATTR_REPLACE (ENODATA if absent).
@@ -144,9 +169,14 @@ class Filesystem {
   struct Node;
   struct RenamePlan;
 
-  // Finds what `key` names (file key first, then directory key).
+  // Finds what `key` names (file key first, then directory key); ENOENT, or
+  // ENOTDIR when an ancestor is a file.
   int Lookup(const std::string& key, Node* node);
-  // Lookup, then checks that it is a directory (ENOTDIR when it is not).
+  // Lookup for a key whose parent is known to be a directory: ENOENT without
+  // looking at ancestors.
+  int LookupChild(const std::string& key, Node* node);
+  // Lookup, then checks that it is a directory (ENOTDIR when it is not); the
+  // directory key is tried first.
   int LookupDir(const std::string& key, Node* node);
   // Checks `path` and that its parent is a directory and its name is free.
   int PrepareNew(std::string_view path, std::string* key, Node* parent);
@@ -172,6 +202,9 @@ class Filesystem {
   // Adds tombstones for an object being replaced (and its xattrs).
   int AddRemoval(const Node& node, RenamePlan* plan);
   void CommitLoop(int interval_ms);
+  // The attributes of the statistics file: read-only regular file, size 0
+  // (it is read with direct I/O: its length is known only when opened).
+  void StatsFileAttrs(struct stat* st) const;
 
   kvbos::Engine* const engine_;
   Caller root_owner_;  // owner of the stand-in root of a never-mounted pool
@@ -182,6 +215,9 @@ class Filesystem {
   std::condition_variable commit_cv_;
   bool stop_commit_ = false;  // GUARDED_BY(commit_mu_)
   std::thread committer_;
+
+  std::atomic<uint64_t> bytes_read_{0}, bytes_written_{0};
+  std::function<nlohmann::json()> operation_counters_;  // set before mounting
 };
 
 }  // namespace kvbosfs

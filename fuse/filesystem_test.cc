@@ -209,6 +209,20 @@ TEST_F(FilesystemTest, OpenFileSizeWinsInGetattr) {
   ASSERT_EQ(fs_->Release(fh), 0);
 }
 
+// close(2) sends no FLUSH, so fsyncdir (Sync) must persist what open files
+// hold; a crash right after it (no Shutdown, no Release) keeps the content.
+TEST_F(FilesystemTest, SyncPersistsOpenFilesWithoutRelease) {
+  FileHandle* fh = nullptr;
+  ASSERT_EQ(fs_->Create("/open", 0644, O_WRONLY | O_CREAT, me_, &fh), 0);
+  ASSERT_EQ(fs_->Write(fh, "12345", 5, 0), 5);
+  ASSERT_EQ(fs_->Sync(), 0);
+  delete fh;  // the daemon dies: no Release, no Shutdown
+  fs_.reset();
+  engine_.reset();
+  Mount();
+  EXPECT_EQ(ReadFile("/open"), "12345");
+}
+
 TEST_F(FilesystemTest, MkdirRmdirNotEmpty) {
   ASSERT_EQ(fs_->MkDir("/d", 0750, me_), 0);
   EXPECT_TRUE(S_ISDIR(Stat("/d").st_mode));
@@ -241,6 +255,30 @@ TEST_F(FilesystemTest, ReaddirListsChildrenOnlyOnce) {
   EXPECT_EQ(List("/"), (std::vector<std::string>{".", "..", "a"}));
   EXPECT_EQ(List("/a/sub/deeper"), (std::vector<std::string>{".", "..", "g"}));
   EXPECT_EQ(fs_->ReadDir("/a/file", [](std::string_view, mode_t) { return true; }), -ENOTDIR);
+}
+
+// What readdir's offsets rely on: positions count entries from 0 (".") and
+// name each entry for the cursor's lifetime; types come from the records.
+TEST_F(FilesystemTest, DirCursorPositionsAndTypes) {
+  ASSERT_EQ(fs_->MkDir("/d", 0755, me_), 0);
+  ASSERT_EQ(fs_->MkDir("/d/sub", 0755, me_), 0);
+  WriteFile("/d/sub/inner", "x");
+  WriteFile("/d/f", "x");
+  ASSERT_EQ(fs_->Symlink("f", "/d/link", me_), 0);
+  std::unique_ptr<DirCursor> c;
+  ASSERT_EQ(fs_->OpenDir("/d", &c), 0);
+  std::vector<std::string> names;
+  std::vector<mode_t> types;
+  for (uint64_t i = 0; c->Valid(); c->Next(), i++) {
+    EXPECT_EQ(c->position(), i);
+    names.emplace_back(c->name());
+    types.push_back(c->type());
+  }
+  EXPECT_EQ(c->status(), 0);
+  EXPECT_EQ(names, (std::vector<std::string>{".", "..", "f", "link", "sub"}));
+  EXPECT_EQ(types, (std::vector<mode_t>{S_IFDIR, S_IFDIR, S_IFREG, S_IFLNK, S_IFDIR}));
+  EXPECT_EQ(fs_->OpenDir("/d/f", &c), -ENOTDIR);
+  EXPECT_EQ(fs_->OpenDir("/d/none", &c), -ENOENT);
 }
 
 TEST_F(FilesystemTest, RenameFile) {

@@ -10,6 +10,8 @@
 // remaining options (-f, -d, -s, -o ro, -o allow_other, ...) go to fuse_main.
 #include "fuse/operations.h"
 
+#include "fuse/op_counters.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,16 +64,32 @@ bool TakeKvbosOption(std::string_view arg, Options* opts) {
 
 enum Key { kKeyHelp, kKeyVersion, kKeyReadOnly, kKeyReadWrite, kKeyIgnored };
 
-// Options we look at (and fstab-only words that mount(8) may hand over, which
-// libfuse would reject); everything else goes to libfuse untouched.
+// Options we look at, and options that belong to mount(8), systemd or the
+// kernel's generic mount flags that FUSE has no use for (fstab lines and
+// mount.kvbos may hand them over; libfuse would reject them): those are
+// dropped. "x-*" (x-systemd.automount, x-gvfs-show, ...) is matched in
+// ProcessOption, as fuse_opt templates cannot express a prefix without '='.
+// Everything else goes to libfuse untouched (noatime, sync, noexec, nosuid,
+// nodev, ... are kernel flags it understands; nosymfollow is not ignored, so
+// asking for it fails rather than silently following symlinks).
 const fuse_opt kOptionSpecs[] = {
-    FUSE_OPT_KEY("-h", kKeyHelp),         FUSE_OPT_KEY("--help", kKeyHelp),
-    FUSE_OPT_KEY("-V", kKeyVersion),      FUSE_OPT_KEY("--version", kKeyVersion),
-    FUSE_OPT_KEY("ro", kKeyReadOnly),     FUSE_OPT_KEY("rw", kKeyReadWrite),
+    FUSE_OPT_KEY("-h", kKeyHelp),          FUSE_OPT_KEY("--help", kKeyHelp),
+    FUSE_OPT_KEY("-V", kKeyVersion),       FUSE_OPT_KEY("--version", kKeyVersion),
+    FUSE_OPT_KEY("ro", kKeyReadOnly),      FUSE_OPT_KEY("rw", kKeyReadWrite),
+    // mount(8) and systemd
     FUSE_OPT_KEY("defaults", kKeyIgnored), FUSE_OPT_KEY("auto", kKeyIgnored),
-    FUSE_OPT_KEY("noauto", kKeyIgnored),  FUSE_OPT_KEY("nofail", kKeyIgnored),
-    FUSE_OPT_KEY("_netdev", kKeyIgnored), FUSE_OPT_KEY("user", kKeyIgnored),
-    FUSE_OPT_KEY("users", kKeyIgnored),   FUSE_OPT_KEY("nouser", kKeyIgnored),
+    FUSE_OPT_KEY("noauto", kKeyIgnored),   FUSE_OPT_KEY("nofail", kKeyIgnored),
+    FUSE_OPT_KEY("_netdev", kKeyIgnored),  FUSE_OPT_KEY("user", kKeyIgnored),
+    FUSE_OPT_KEY("user=", kKeyIgnored),    FUSE_OPT_KEY("users", kKeyIgnored),
+    FUSE_OPT_KEY("nouser", kKeyIgnored),   FUSE_OPT_KEY("owner", kKeyIgnored),
+    FUSE_OPT_KEY("group", kKeyIgnored),    FUSE_OPT_KEY("comment=", kKeyIgnored),
+    // kernel flags without meaning for FUSE (atime policy is the daemon's)
+    FUSE_OPT_KEY("relatime", kKeyIgnored), FUSE_OPT_KEY("norelatime", kKeyIgnored),
+    FUSE_OPT_KEY("strictatime", kKeyIgnored), FUSE_OPT_KEY("nostrictatime", kKeyIgnored),
+    FUSE_OPT_KEY("lazytime", kKeyIgnored), FUSE_OPT_KEY("nolazytime", kKeyIgnored),
+    FUSE_OPT_KEY("diratime", kKeyIgnored), FUSE_OPT_KEY("nodiratime", kKeyIgnored),
+    FUSE_OPT_KEY("iversion", kKeyIgnored), FUSE_OPT_KEY("noiversion", kKeyIgnored),
+    FUSE_OPT_KEY("mand", kKeyIgnored),     FUSE_OPT_KEY("nomand", kKeyIgnored),
     FUSE_OPT_END};
 
 // fuse_opt callback: returns 1 to keep `arg` for libfuse, 0 to drop it.
@@ -94,7 +112,9 @@ int ProcessOption(void* data, const char* arg, int key, fuse_args*) {
       }
       if (opts->error.empty()) opts->error = std::string("unexpected argument '") + arg + "'";
       return 0;
-    case FUSE_OPT_KEY_OPT: return TakeKvbosOption(arg, opts) ? 0 : 1;
+    case FUSE_OPT_KEY_OPT:
+      if (std::string_view(arg).starts_with("x-")) return 0;  // x-systemd.*, x-gvfs-*, ...
+      return TakeKvbosOption(arg, opts) ? 0 : 1;
     default: return 1;
   }
 }
@@ -110,6 +130,10 @@ void PrintUsage() {
       "    -h   --help            print this help and exit\n"
       "    -V   --version         print version information and exit\n"
       "    -o ro                  mount read-only (the pool is opened read-only)\n"
+      "    -o defaults,auto,noauto,nofail,_netdev,user,users,nouser,owner,group,\n"
+      "       comment=...,x-...   fstab and systemd options: accepted and ignored\n"
+      "    -o relatime,strictatime,lazytime,diratime,nodiratime,iversion,mand (and their\n"
+      "       no- forms)          kernel flags without meaning here: accepted and ignored\n"
       "\n"
       "object store (without store= kvbos runs on the pool alone):\n"
       "    -o store=s3://BUCKET[/PREFIX]  snapshot to an S3 bucket (credentials from\n"
@@ -235,6 +259,7 @@ int main(int argc, char** argv) {
   InsertValueOption(&args, "fsname", opts.pool);
 
   kvbosfs::Filesystem fs(engine.get());
+  fs.SetOperationCounters(kvbosfs::OpCountersJson);
   kvbosfs::MountContext ctx;
   ctx.fs = &fs;
   ctx.owner = kvbosfs::Caller{getuid(), getgid()};

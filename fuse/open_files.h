@@ -45,8 +45,9 @@ struct OpenFile {
 
 // One open(2) of a file: what FUSE's fi->fh points at.
 struct FileHandle {
-  std::shared_ptr<OpenFile> file;
+  std::shared_ptr<OpenFile> file;  // null for the live statistics file
   int flags = 0;  // open(2) flags (O_APPEND, O_ACCMODE)
+  std::string stats;  // the statistics file: its JSON text as of open
 };
 
 // Path-keyed table of open files. Thread-safe.

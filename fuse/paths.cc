@@ -1,5 +1,7 @@
 #include "fuse/paths.h"
 
+#include "fuse/stats_json.h"
+
 #include <cerrno>
 
 namespace kvbosfs {
@@ -8,8 +10,13 @@ namespace {
 constexpr std::string_view kXattrTag("\0x", 2);
 }  // namespace
 
+bool IsStatsPath(std::string_view path) {
+  return path.size() > 1 && path[0] == '/' && path.substr(1) == kStatsFileName;
+}
+
 int CheckPath(std::string_view path) {
   if (path.empty() || path[0] != '/') return -EINVAL;
+  if (IsStatsPath(path)) return -EPERM;
   size_t start = 1;
   while (start <= path.size()) {
     size_t end = path.find('/', start);

@@ -19,8 +19,13 @@ namespace kvbosfs {
 inline constexpr size_t kMaxNameLength = 255;  // bytes per path component (NAME_MAX)
 
 // 0 when `path` is absolute and every component fits kMaxNameLength;
-// -ENAMETOOLONG or -EINVAL (not absolute) otherwise.
+// -ENAMETOOLONG or -EINVAL (not absolute) otherwise; -EPERM for the live
+// statistics file (IsStatsPath), which no operation but getattr, open, read
+// and fsync may touch.
 int CheckPath(std::string_view path);
+
+// True for "/.kvbos.stats" (kStatsFileName at the root; fuse/stats_json.h).
+bool IsStatsPath(std::string_view path);
 
 // "/a/b" -> "a/b"; "/" -> "". `path` must have passed CheckPath.
 std::string KeyOfPath(std::string_view path);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # readdir: a directory of 3,000 entries lists exactly its names (no duplicates, none missing,
 # across several getdents batches); grandchildren are not listed; odd names (spaces, UTF-8,
-# leading dash, 255 bytes, bytes above 0x7f) round-trip; seekdir/rewind via ls twice.
+# leading dash, 255 bytes, bytes above 0x7f) round-trip; telldir/seekdir/rewinddir resume right.
 source "$(dirname "$0")/lib.sh"
 
 make_pool 128M
@@ -16,6 +16,23 @@ assert_eq "$(ls -f "$MNT/many" | wc -l)" 3002 "ls -f | wc -l (3000 + . and ..)"
 assert_eq "$(ls -a "$MNT/many" | head -2 | tr '\n' ' ')" ". .. " "first entries of ls -a"
 assert_eq "$(find "$MNT/many" -mindepth 1 | wc -l)" 3000 "find count"
 log "ok: 3000 entries listed exactly once"
+
+# telldir/seekdir and rewinddir: readdir resumes at any offset it handed out, not only the
+# next one (the daemon keeps a cursor for the next offset and re-positions for others).
+perl -e '
+  opendir(my $d, $ARGV[0]) or die "opendir: $!";
+  readdir($d) for 1 .. 1000;
+  my $pos = telldir($d);
+  my @first = map { scalar readdir($d) } 1 .. 1500;
+  seekdir($d, $pos);
+  my @again = map { scalar readdir($d) } 1 .. 1500;
+  "@first" eq "@again" or die "seekdir: a different sequence after seeking back\n";
+  rewinddir($d);
+  my %seen; my $n = 0;
+  while (defined(my $e = readdir($d))) { $n++; $seen{$e}++ }
+  $n == 3002 && keys(%seen) == 3002 or die "rewinddir: $n entries, " . keys(%seen) . " distinct\n";
+' "$MNT/many" || fail "telldir/seekdir/rewinddir on a 3000-entry directory"
+log "ok: seekdir and rewinddir"
 
 # Grandchildren are not children.
 mkdir -p "$MNT/p/c1/g1/gg" "$MNT/p/c2"
