@@ -16,6 +16,8 @@ PACKAGES=(
   rsync tar diffutils procps psmisc attr coreutils util-linux findutils grep sed
   # S3 tests: a throwaway single-node Ceph cluster with the RADOS Gateway on loopback
   ceph-mon ceph-osd radosgw ceph-common python3
+  # man pages: mandoc lints them (mandoc -Tlint) and renders them for the --help comparison
+  mandoc
 )
 
 SUDO=()
