@@ -45,8 +45,7 @@ struct CreateOptions {
 };
 
 // The smallest pool (bytes) that Engine::Create accepts with these block
-// sizes: room for one value block and three key blocks (one of them kept
-// free so that a full pool can still be emptied).
+// sizes: room for one value block and two key blocks.
 uint64_t MinimumPoolSize(uint32_t value_block_size, uint32_t key_block_size);
 
 struct OpenOptions {

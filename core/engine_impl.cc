@@ -218,8 +218,7 @@ Status EngineImpl::AppendValueLocked(std::string_view bytes, uint64_t file_offse
     const uint64_t room = std::min<uint64_t>(values_.RoomInBlock(), kValueUnitBytes);
     const std::string_view piece = bytes.substr(0, room);
     Address addr;
-    KVBOS_RETURN_IF_ERROR(
-        values_.Append(piece, key_blocks_ + kReservedKeyFrames, EvictableBelow(), &addr));
+    KVBOS_RETURN_IF_ERROR(values_.Append(piece, key_blocks_, EvictableBelow(), &addr));
     extents->push_back(Extent{file_offset, piece.size(), addr});
     file_offset += piece.size();
     bytes.remove_prefix(piece.size());
@@ -234,7 +233,7 @@ Status EngineImpl::AppendWholeValueLocked(std::string_view bytes, Address* addr,
                             " bytes does not fit in one value block");
   }
   if (bytes.size() > values_.RoomInBlock()) values_.PadToBlock();
-  KVBOS_RETURN_IF_ERROR(values_.Append(bytes, key_blocks_ + kReservedKeyFrames, EvictableBelow(), addr));
+  KVBOS_RETURN_IF_ERROR(values_.Append(bytes, key_blocks_, EvictableBelow(), addr));
   *checksum = Checksum64(bytes.data(), bytes.size());
   return Status::Ok();
 }
@@ -267,11 +266,8 @@ Status EngineImpl::StartOpenBlockLocked() {
   return Status::Ok();
 }
 
-Status EngineImpl::SealAndAdvanceLocked(bool removes) {
-  // The reserved key frame is for batches that remove keys, so that a full
-  // pool can still be emptied with rm.
-  const uint64_t reserve = removes ? 0 : kReservedKeyFrames;
-  if (values_.slots_high() * pool_->frames_per_slot() + key_blocks_ + 1 + reserve >
+Status EngineImpl::SealAndAdvanceLocked() {
+  if (values_.slots_high() * pool_->frames_per_slot() + key_blocks_ + 1 >
       pool_->superblock().frame_count) {
     return Status::NoSpace("the pool has no free frame for another key block");
   }
@@ -314,10 +310,7 @@ Status EngineImpl::AppendRecordsLocked(const std::vector<PendingRecord>& records
       return Status::TooLarge("a batch of " + std::to_string(count) + " records (" +
                               std::to_string(encoded.size()) + " bytes) does not fit in one key block");
     }
-    const bool removes = std::any_of(records.begin(), records.end(), [](const PendingRecord& r) {
-      return r.record->is_tombstone();
-    });
-    KVBOS_RETURN_IF_ERROR(SealAndAdvanceLocked(removes));
+    KVBOS_RETURN_IF_ERROR(SealAndAdvanceLocked());
   }
   char* block = pool_->KeyBlockBytes(open_block_);
   pool_->CopyNoFlush(block + open_used_, encoded.data(), encoded.size());

@@ -107,11 +107,7 @@ class EngineImpl final : public Engine {
                                  Record* record);
   Status AppendRecordsLocked(const std::vector<PendingRecord>& records);
   Status StartOpenBlockLocked();
-  // Seals the open key block and opens the next. `removes`: the batch that
-  // needs the room deletes keys, and may take the reserved frame.
-  Status SealAndAdvanceLocked(bool removes);
-  // Key frames kept free for batches that remove keys (rm on a full pool).
-  static constexpr uint64_t kReservedKeyFrames = 1;
+  Status SealAndAdvanceLocked();
   // Value addresses below which blocks may leave the pool (their upload is
   // confirmed by a durable manifest); 0 without an object store.
   uint64_t EvictableBelow() const { return evictable_below_.load(std::memory_order_acquire); }

@@ -85,7 +85,7 @@ Pool::~Pool() {
 }
 
 uint64_t MinimumPoolSize(uint32_t value_block_size, uint32_t key_block_size) {
-  const uint64_t frames = value_block_size / key_block_size + 3;
+  const uint64_t frames = value_block_size / key_block_size + 2;
   return AlignUp(kFrameTableOffset + frames * sizeof(FrameEntry), kPage) + frames * key_block_size;
 }
 
@@ -96,8 +96,7 @@ Status Pool::Create(const std::string& path, const CreateOptions& options) {
     return Status::InvalidArgument(
         "block sizes must be powers of two, key block >= 64 KiB, value block >= 1 MiB and >= key block");
   }
-  // Frames must hold at least one value block and three key blocks (one of
-  // them kept in reserve for removals).
+  // Frames must hold at least one value block and two key blocks.
   uint64_t frame_count = options.pool_size > kFrameTableOffset
                              ? (options.pool_size - kFrameTableOffset) / (kbs + sizeof(FrameEntry))
                              : 0;
@@ -107,9 +106,9 @@ Status Pool::Create(const std::string& path, const CreateOptions& options) {
     if (frames_offset + frame_count * kbs <= options.pool_size) break;
     frame_count--;
   }
-  if (frame_count * kbs < vbs + 3 * kbs) {
+  if (frame_count * kbs < vbs + 2 * kbs) {
     return Status::InvalidArgument("pool size " + std::to_string(options.pool_size) +
-                                   " is too small for one value block and three key blocks");
+                                   " is too small for one value block and two key blocks");
   }
 
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
