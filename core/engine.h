@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/counting_store.h"
 #include "core/extent_list.h"
 #include "core/object_store.h"
 #include "core/record.h"
@@ -85,6 +86,7 @@ struct EngineStats {
   uint64_t evictions = 0;            // value blocks that left the pool
   uint64_t cache_hits = 0;           // values read back: from the DRAM cache
   uint64_t cache_misses = 0;         // ... and fetched by range GET
+  StoreRequestCounts requests;       // every request this process made to the store
 };
 
 // A set of puts and deletes applied atomically by Engine::Apply.

@@ -494,6 +494,7 @@ EngineStats EngineImpl::Stats() const {
   s.bytes_uploaded = bytes_uploaded_.load(std::memory_order_relaxed);
   s.upload_failures = upload_failures_.load(std::memory_order_relaxed);
   s.evictions = values_.evictions();
+  if (counting_store_) s.requests = counting_store_->counts();
   if (const FetchCache* cache = values_.cache()) {
     s.cache_hits = cache->hits();
     s.cache_misses = cache->misses();

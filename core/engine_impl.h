@@ -140,7 +140,8 @@ class EngineImpl final : public Engine {
   std::vector<SealedKeyBlock> sealed_;  // GUARDED_BY(index_mu_), oldest first
 
   // Object-store tier (engine_store.cc).
-  ObjectStore* store_ = nullptr;
+  std::unique_ptr<CountingObjectStore> counting_store_;  // wraps OpenOptions::store
+  ObjectStore* store_ = nullptr;                          // counting_store_, or null
   uint32_t space_wait_ms_ = 0;
   uint32_t snapshot_interval_ms_ = 0;
   uint64_t writer_epoch_ = 0;         // epoch of the manifests this engine writes

@@ -46,7 +46,8 @@ EngineImpl::~EngineImpl() {
 }
 
 Status EngineImpl::OpenStore(const OpenOptions& options) {
-  store_ = options.store;
+  counting_store_ = std::make_unique<CountingObjectStore>(options.store);
+  store_ = counting_store_.get();
   space_wait_ms_ = options.space_wait_ms;
   snapshot_interval_ms_ = options.snapshot_interval_ms;
   on_background_error_ = options.on_background_error;

@@ -27,6 +27,13 @@ nlohmann::json StoreStatsJson(const kvbos::EngineStats& s) {
       {"evictions", s.evictions},
       {"cache_hits", s.cache_hits},
       {"cache_misses", s.cache_misses},
+      {"requests",
+       {{"put", s.requests.puts},
+        {"get", s.requests.gets},
+        {"range_get", s.requests.range_gets},
+        {"head", s.requests.heads},
+        {"delete", s.requests.deletes},
+        {"failed", s.requests.failures}}},
   };
 }
 
