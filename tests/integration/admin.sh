@@ -82,6 +82,8 @@ log "ok: kvbos stat on a mount reads the daemon's counters"
 [ ! -e "$STORE/manifest" ] || fail "a snapshot happened before kvbos sync (interval 3600 s)"
 run_ok "$KVBOS" sync "$MNT"
 [ -e "$STORE/manifest/00000000000000000001" ] || fail "kvbos sync wrote no manifest"
+puts=$("$KVBOS" stat --json "$MNT" | json 'd["store"]["requests"]["put"]')
+[ "$puts" -ge 3 ] || fail "kvbos stat counts $puts PUTs after a sync (blocks and a manifest)"
 kvbos_kill9   # no unmount: only what sync put in the store counts
 POOL_R=$KT_FAST/r.pool
 make_pool 64M "$POOL_R"
