@@ -127,8 +127,7 @@ void* OpInit(fuse_conn_info*, fuse_config* cfg) {
   cfg->hard_remove = 0;
   cfg->nullpath_ok = 1;  // operations on handles need no path
   cfg->use_ino = 0;
-  cfg->entry_timeout = 1.0;
-  cfg->attr_timeout = 1.0;
+  // entry_timeout and attr_timeout stay as given (-o), libfuse's default 1 s otherwise.
   MountContext* ctx = Context();
   ctx->init_error = Guard(KVBOS_OP("init"), [ctx] { return ctx->fs->Init(ctx->owner); });
   if (ctx->init_error != 0) {
