@@ -60,6 +60,8 @@ mv "$MNT/hello.txt" "$MNT/hello-renamed.txt" && ls -l "$MNT/hello-renamed.txt"
 rm "$MNT/hello-renamed.txt"
 echo "== df -h $MNT"
 df -h "$MNT"
+echo "== the daemon's live counters: kvbos stat $MNT (excerpt)"
+"$BIN/kvbos" stat "$MNT" | sed -n '/^files:/,/^operations:/p' | head -n 4
 cat <<MSG
 
 kvbos is mounted on $MNT (pool: $POOL). Use it with any shell tool.
