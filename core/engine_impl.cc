@@ -6,18 +6,10 @@
 
 #include "core/bloom.h"
 #include "core/checksum.h"
+#include "core/hex.h"
 #include "core/merge_iterator.h"
 
 namespace kvbos {
-namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-}  // namespace
 
 Status Engine::Create(const std::string& path, const CreateOptions& options) {
   return Pool::Create(path, options);

@@ -6,17 +6,12 @@
 #include <memory>
 
 #include "core/engine.h"
+#include "core/hex.h"
 #include "core/key_block.h"
 #include "core/pool.h"
 
 namespace kvbos {
 namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
-  return buf;
-}
 
 std::string BlockWhere(Address block, uint32_t offset) {
   return "key block " + Hex(block) + " offset " + std::to_string(offset);

@@ -5,6 +5,7 @@
 
 #include "core/bloom.h"
 #include "core/checksum.h"
+#include "core/hex.h"
 #include "core/pool_format.h"
 
 namespace kvbos {
@@ -150,21 +151,19 @@ Status SealedKeyBlock::Load(const Pool* pool, Address block_address, bool verify
   const char* block = pool->KeyBlockBytes(block_address);
   KeyBlockFooter f;
   std::memcpy(&f, block + size - sizeof f, sizeof f);
-  char where[64];
-  std::snprintf(where, sizeof where, "key block 0x%016llx: ",
-                static_cast<unsigned long long>(block_address));
+  const std::string where = "key block " + Hex(block_address) + ": ";
   if (std::memcmp(f.magic, kKeyBlockFooterMagic, sizeof f.magic) != 0 ||
       f.checksum != Checksum64(&f, offsetof(KeyBlockFooter, checksum)) ||
       f.block_address != block_address) {
-    return Status::Corruption(std::string(where) + "footer is damaged");
+    return Status::Corruption(where + "footer is damaged");
   }
   if (f.index_offset < kKeyBlockHeaderSize || f.bloom_offset != f.index_offset + f.entry_count * sizeof(SortedEntry) ||
       f.bloom_offset + f.bloom_bytes > size - sizeof f || f.bloom_bytes == 0) {
-    return Status::Corruption(std::string(where) + "footer geometry is inconsistent");
+    return Status::Corruption(where + "footer geometry is inconsistent");
   }
   if (verify_index &&
       f.index_checksum != Checksum64(block + f.index_offset, f.bloom_offset + f.bloom_bytes - f.index_offset)) {
-    return Status::Corruption(std::string(where) + "sorted index checksum mismatch");
+    return Status::Corruption(where + "sorted index checksum mismatch");
   }
   out->pool_ = pool;
   out->address_ = block_address;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/checksum.h"
+#include "core/hex.h"
 
 namespace kvbos {
 namespace {
@@ -28,11 +29,7 @@ std::string ManifestName(uint64_t sequence) {
   return buf;
 }
 
-std::string KeyBlockObjectName(Address block) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "keys/0x%016" PRIx64, block);
-  return buf;
-}
+std::string KeyBlockObjectName(Address block) { return "keys/" + Hex(block); }
 
 Status PutManifest(ObjectStore* store, Manifest m) {
   std::memcpy(m.magic, kManifestMagic, sizeof m.magic);

@@ -7,17 +7,9 @@
 #include <mutex>
 
 #include "core/checksum.h"
+#include "core/hex.h"
 
 namespace kvbos {
-namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
-  return buf;
-}
-
-}  // namespace
 
 ValueRegion::ValueRegion(Pool* pool)
     : pool_(pool),
