@@ -133,6 +133,19 @@ TEST_F(EngineStoreTest, APoolSmallerThanItsDataKeepsEverything) {
   for (int i = 0; i < 40; i += 7) EXPECT_EQ(Value(a.get(), "f" + std::to_string(i)), Content(i, 1 << 20)) << i;
 }
 
+TEST_F(EngineStoreTest, BlocksReadOftenStayInThePool) {
+  auto a = Open(a_.path(), &store_, 8 << 20);
+  ASSERT_TRUE(PutString(a.get(), "hot", Content(7, 900 << 10)).ok());
+  for (int i = 0; i < 40; i++) {
+    ASSERT_TRUE(PutString(a.get(), "cold" + std::to_string(i), Content(i, 1 << 20)).ok()) << i;
+    EXPECT_EQ(Value(a.get(), "hot"), Content(7, 900 << 10)) << i;  // keeps its block in use
+  }
+  EXPECT_GT(a->Stats().evictions, 20u);
+  EXPECT_EQ(store_.range_gets, 0u) << "the block read after every write was evicted";
+  EXPECT_EQ(Value(a.get(), "cold0"), Content(0, 1 << 20));
+  EXPECT_GT(store_.range_gets, 0u) << "an old block nobody read stayed in the pool";
+}
+
 TEST_F(EngineStoreTest, ACorruptObjectFailsOnlyTheValuesInIt) {
   auto a = Open(a_.path(), &store_);
   ASSERT_TRUE(PutString(a.get(), "first", Content(1, 5000)).ok());

@@ -15,6 +15,7 @@ ValueRegion::ValueRegion(Pool* pool)
     : pool_(pool),
       block_size_(pool->superblock().value_block_size),
       slot_count_(pool->superblock().frame_count / pool->frames_per_slot()),
+      last_use_(new std::atomic<uint64_t>[slot_count_]()),
       block_in_slot_(slot_count_, -1) {}
 
 std::string ValueRegion::ObjectName(Address block) { return "values/" + Hex(block); }
@@ -69,21 +70,24 @@ void ValueRegion::PadToBlock() {
 }
 
 bool ValueRegion::EvictOneLocked(Address below, Address keep) {
-  // The oldest block first: it is the least likely to be read again soon
-  // (a real LRU of blocks is a later refinement).
+  int64_t victim = -1;  // block number
+  uint64_t victim_use = UINT64_MAX;
   for (uint64_t n = 0; n < slot_of_block_.size(); n++) {
     const Address block = n * block_size_;
     if (block + block_size_ > below) break;
     const int64_t slot = slot_of_block_[n];
     if (slot < 0 || block == keep) continue;
-    pool_->SetFrame(pool_->ValueSlotFrame(static_cast<uint64_t>(slot)), 0, FrameKind::kFree,
-                    FrameState::kFree);
-    slot_of_block_[n] = -1;
-    block_in_slot_[static_cast<size_t>(slot)] = -1;
-    evictions_.fetch_add(1, std::memory_order_relaxed);
-    return true;
+    const uint64_t use = last_use_[static_cast<size_t>(slot)].load(std::memory_order_relaxed);
+    if (use < victim_use) victim = static_cast<int64_t>(n), victim_use = use;
   }
-  return false;
+  if (victim < 0) return false;
+  const int64_t slot = slot_of_block_[static_cast<size_t>(victim)];
+  pool_->SetFrame(pool_->ValueSlotFrame(static_cast<uint64_t>(slot)), 0, FrameKind::kFree,
+                  FrameState::kFree);
+  slot_of_block_[static_cast<size_t>(victim)] = -1;
+  block_in_slot_[static_cast<size_t>(slot)] = -1;
+  evictions_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 Status ValueRegion::OpenBlock(Address block, uint64_t key_frames, uint64_t evictable_below) {
@@ -120,6 +124,7 @@ Status ValueRegion::OpenBlock(Address block, uint64_t key_frames, uint64_t evict
   slot_of_block_[n] = slot;
   block_in_slot_[static_cast<size_t>(slot)] = static_cast<int64_t>(n);
   slots_high_ = std::max<uint64_t>(slots_high_, static_cast<uint64_t>(slot) + 1);
+  last_use_[static_cast<size_t>(slot)].store(generation_.fetch_add(1) + 1, std::memory_order_relaxed);
   return Status::Ok();
 }
 
@@ -189,6 +194,7 @@ Status ValueRegion::Read(Address addr, uint64_t length, char* out) const {
       std::shared_lock lock(map_mu_);
       const int64_t slot = SlotOfLocked(block);
       if (slot >= 0) {
+        Touch(slot);
         std::memcpy(out, pool_->ValueSlotBytes(static_cast<uint64_t>(slot)) + (addr - block), n);
         copied = true;
       }
@@ -237,6 +243,7 @@ Status ValueRegion::ReadVerified(Address unit_addr, uint64_t unit_length, uint64
       if (addr > top || length > top - addr) {
         return Status::Corruption("value range " + Hex(addr) + " lies above the value watermark");
       }
+      Touch(slot);
       std::memcpy(out, pool_->ValueSlotBytes(static_cast<uint64_t>(slot)) + (addr - block), length);
       return Status::Ok();
     }

@@ -91,9 +91,17 @@ class ValueRegion {
  private:
   // Slot of `block` or -1; caller holds map_mu_.
   int64_t SlotOfLocked(Address block) const;
-  // Frees the slot of the oldest resident block wholly below `below` (but
-  // not `keep`); false when there is none. Caller holds map_mu_ exclusively.
+  // Frees the slot of the least recently used resident block wholly below
+  // `below` (but not `keep`); false when there is none. Caller holds map_mu_
+  // exclusively.
   bool EvictOneLocked(Address below, Address keep);
+  // Records a read of `slot` (for the LRU choice of EvictOneLocked). Caller
+  // holds map_mu_ (shared is enough).
+  void Touch(int64_t slot) const {
+    const uint64_t now = generation_.load(std::memory_order_relaxed);
+    std::atomic<uint64_t>& last = last_use_[static_cast<size_t>(slot)];
+    if (last.load(std::memory_order_relaxed) != now) last.store(now, std::memory_order_relaxed);
+  }
   Status OpenBlock(Address block, uint64_t key_frames, uint64_t evictable_below);
   Status FetchRange(Address addr, uint64_t length, char* out) const;
 
@@ -104,6 +112,10 @@ class ValueRegion {
   ObjectStore* store_ = nullptr;
   std::unique_ptr<FetchCache> cache_;
   std::atomic<uint64_t> evictions_{0};
+  // LRU clock: the number of blocks opened so far; each slot remembers the
+  // generation of its last read (or of its opening).
+  std::atomic<uint64_t> generation_{0};
+  const std::unique_ptr<std::atomic<uint64_t>[]> last_use_;
 
   mutable std::shared_mutex map_mu_;
   std::vector<int64_t> slot_of_block_;  // GUARDED_BY(map_mu_): block number -> slot or -1
