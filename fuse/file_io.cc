@@ -24,6 +24,17 @@ void TruncateLocked(OpenFile& file, uint64_t size) {
   file.dirty = true;
 }
 
+// Opens that find the stored record changed under them retry this often
+// before reading the extents under the open-file table's mutex.
+constexpr int kOpenAttempts = 4;
+
+// True when two reads of a key's record found the same record.
+bool SameStoredRecord(const kvbos::Record& a, const kvbos::Record& b) {
+  return a.flags == b.flags && a.value_addr == b.value_addr && a.value_size == b.value_size &&
+         a.value_checksum == b.value_checksum && a.attrs.size == b.attrs.size &&
+         a.attrs.mtime_ns == b.attrs.mtime_ns && a.attrs.ctime_ns == b.attrs.ctime_ns;
+}
+
 }  // namespace
 
 int Filesystem::WriteBackLocked(OpenFile& file) {
@@ -48,16 +59,45 @@ int Filesystem::Open(std::string_view path, int flags, FileHandle** out) {
   if (int err = CheckPath(path); err != 0) return err;
   const std::string key = KeyOfPath(path);
   if ((flags & O_TRUNC) && engine_->read_only()) return -EROFS;
-  std::shared_lock ns(ns_mu_);  // the key must not move while the state loads
+  // A file that is not open yet has its extent list read with no lock held:
+  // with an object store that read may be a range GET, and neither other
+  // opens nor namespace changes may wait for it. Then, under the namespace
+  // lock and the open-file table's mutex, the stored record is checked to be
+  // the one read (a writer may have released the file, or a rename moved
+  // another file here, in between); if it is not, read again.
+  std::shared_lock ns(ns_mu_, std::defer_lock);
   std::shared_ptr<OpenFile> file;
-  int err = open_files_.Acquire(key, [&](OpenFile* f) {
+  int err = 0;
+  for (int attempt = 0;; attempt++) {
     Node node;
+    bool prepared = false;
+    kvbos::ExtentList extents;
+    ns.lock();
     if (int e = Lookup(key, &node); e != 0) return e;
     if (node.is_dir()) return -EISDIR;
     if (!S_ISREG(node.record.attrs.mode)) return -EINVAL;
-    f->attrs = node.record.attrs;
-    return Errno(engine_->LoadExtents(node.record, &f->extents));
-  }, &file);
+    if (attempt < kOpenAttempts && open_files_.Find(key) == nullptr) {
+      ns.unlock();
+      if (int e = Errno(engine_->LoadExtents(node.record, &extents)); e != 0) return e;
+      prepared = true;
+      ns.lock();
+    }
+    err = open_files_.Acquire(key, [&](OpenFile* f) {
+      Node now;
+      if (int e = Lookup(key, &now); e != 0) return e;
+      if (!S_ISREG(now.record.attrs.mode)) return now.is_dir() ? -EISDIR : -EINVAL;
+      if (!prepared) {  // open a moment ago, or out of attempts: read under the mutex
+        f->attrs = now.record.attrs;
+        return Errno(engine_->LoadExtents(now.record, &f->extents));
+      }
+      if (!SameStoredRecord(now.record, node.record)) return -EAGAIN;
+      f->attrs = now.record.attrs;
+      f->extents = std::move(extents);
+      return 0;
+    }, &file);
+    if (err != -EAGAIN) break;
+    ns.unlock();
+  }
   if (err != 0) return err;
   if (flags & O_TRUNC) {
     std::unique_lock lock(file->mu);
