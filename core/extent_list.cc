@@ -1,6 +1,8 @@
 #include "core/extent_list.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace kvbos {
 
@@ -66,6 +68,16 @@ void ExtentList::TruncateTo(uint64_t size) {
       break;
     }
   }
+}
+
+ExtentList ExtentList::Slice(uint64_t offset, uint64_t length) const {
+  const uint64_t end = offset + length;
+  auto it = std::upper_bound(extents_.begin(), extents_.end(), offset,
+                             [](uint64_t off, const Extent& e) { return off < e.file_offset; });
+  if (it != extents_.begin() && std::prev(it)->file_offset + std::prev(it)->length > offset) --it;
+  std::vector<Extent> out;
+  for (; it != extents_.end() && it->file_offset < end; ++it) out.push_back(*it);
+  return ExtentList(std::move(out));
 }
 
 uint64_t ExtentList::StoredBytes() const {

@@ -69,6 +69,9 @@ class ExtentList {
   std::vector<Extent>& mutable_extents() { return extents_; }
   // Bytes covered by extents (not counting holes).
   uint64_t StoredBytes() const;
+  // The extents that overlap [offset, offset + length), whole: what a read of
+  // that range needs (a copy, so the read can run without the owner's lock).
+  ExtentList Slice(uint64_t offset, uint64_t length) const;
 
   // The on-media form: per extent, little-endian {u64 file_offset, u64
   // length, u64 addr, u32 unit_offset, u32 unit_length, u64 checksum}, 40

@@ -50,6 +50,17 @@ TEST(ExtentListTest, TruncateDropsAndShortensExtents) {
   EXPECT_TRUE(list.extents().empty());
 }
 
+TEST(ExtentListTest, SliceHasTheExtentsARangeOverlaps) {
+  ExtentList list;
+  list.Insert({0, 10, 100, 0, 10, 1});
+  list.Insert({20, 10, 200, 0, 10, 2});
+  list.Insert({40, 10, 300, 0, 10, 3});
+  EXPECT_EQ(list.Slice(5, 20).extents(), (std::vector<Extent>{list.extents()[0], list.extents()[1]}));
+  EXPECT_EQ(list.Slice(10, 10).extents(), std::vector<Extent>{});  // a hole
+  EXPECT_EQ(list.Slice(29, 100).extents(), (std::vector<Extent>{list.extents()[1], list.extents()[2]}));
+  EXPECT_EQ(list.Slice(50, 5).extents(), std::vector<Extent>{});
+}
+
 TEST(ExtentListTest, EncodeDecodeRoundTrip) {
   ExtentList list;
   list.Insert({0, 10, 100, 0, 10, 0x1234});

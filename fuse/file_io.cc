@@ -151,11 +151,19 @@ int Filesystem::Read(FileHandle* fh, char* buf, size_t size, off_t offset) {
     return static_cast<int>(n);
   }
   OpenFile& file = *fh->file;
-  std::shared_lock lock(file.mu);
   const uint64_t off = static_cast<uint64_t>(offset);
-  if (off >= file.attrs.size) return 0;
-  const uint64_t n = std::min<uint64_t>(size, file.attrs.size - off);
-  if (int err = Errno(engine_->ReadContent(file.extents, off, n, buf)); err != 0) return err;
+  uint64_t n = 0;
+  kvbos::ExtentList slice;
+  {
+    // Copy what the read needs and let go of the file: the bytes may come from
+    // the object store, and writers (or a release) of this file must not wait.
+    // The bytes of a copied extent never change (values are copy-on-write).
+    std::shared_lock lock(file.mu);
+    if (off >= file.attrs.size) return 0;
+    n = std::min<uint64_t>(size, file.attrs.size - off);
+    slice = file.extents.Slice(off, n);
+  }
+  if (int err = Errno(engine_->ReadContent(slice, off, n, buf)); err != 0) return err;
   bytes_read_.fetch_add(n, std::memory_order_relaxed);
   return static_cast<int>(n);
 }
@@ -215,6 +223,10 @@ int Filesystem::Truncate(std::string_view path, FileHandle* fh, off_t size) {
 
 int Filesystem::Flush(FileHandle* fh) {
   if (!fh->file) return 0;  // the statistics file
+  {
+    std::shared_lock lock(fh->file->mu);
+    if (!fh->file->dirty) return 0;  // nothing to write: take no exclusive lock
+  }
   std::shared_lock ns(ns_mu_);
   std::unique_lock lock(fh->file->mu);
   return WriteBackLocked(*fh->file);

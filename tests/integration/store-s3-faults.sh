@@ -119,20 +119,22 @@ KT_MOUNT_POOL=$POOL_H kvbos_mount -o "$SP"
 ( cat "$MNT"/p/d*/s*/file-* >/dev/null 2>&1 || true ) &
 reader=$!
 sleep 1
+# Metadata (readdir and lstat of the whole tree: find -printf reads no symlink target, which
+# would be a value read from the bucket) and a write must not wait for the hanging reads.
 t0=$(date +%s%N)
-ls -lR "$MNT/p" >/dev/null || fail "ls -lR failed while requests hang"
+find "$MNT/p" -printf '%p %s %m %U\n' >/dev/null || fail "find failed while requests hang"
 t1=$(date +%s%N)
 echo responsive >"$MNT/new-file" || fail "a write failed while requests hang"
 elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-log "ls -lR took $(( (t1 - t0) / 1000000 )) ms, the write $(( ($(date +%s%N) - t1) / 1000000 )) ms"
-[ "$elapsed_ms" -lt 2000 ] || fail "metadata and writes took $elapsed_ms ms while requests hang"
+log "find took $(( (t1 - t0) / 1000000 )) ms, the write $(( ($(date +%s%N) - t1) / 1000000 )) ms"
+[ "$elapsed_ms" -lt 1000 ] || fail "metadata and writes took $elapsed_ms ms while requests hang"
 wait "$reader"
 hangs=$(( $(grep -c '^hang' "$KT_TMP/proxy.log" || true) - hangs_before ))
 [ "$hangs" -ge 1 ] || fail "the proxy made no request hang"
 echo pass >"$CONTROL"
 assert_same_tree "$R/p" "$MNT/p"
 kvbos_unmount
-log "ok: $hangs hanging requests; ls -lR and a write answered in $elapsed_ms ms meanwhile; every file read back"
+log "ok: $hangs hanging requests; a find of the tree and a write answered in $elapsed_ms ms meanwhile; every file read back"
 
 # --- Garbage in an object: EIO for the files in it, the others fine, the log names it.
 victim=values/0x0000000000000000
