@@ -82,10 +82,11 @@ Status EngineImpl::OpenStore(const OpenOptions& options) {
   }
   manifest_seq_.store(newest);
   const bool ours = std::memcmp(m.writer_uuid, pool_->superblock().uuid, sizeof m.writer_uuid) == 0;
-  if (ours && m.sequence >= cp.store_sequence) {
+  if ((ours && m.sequence >= cp.store_sequence) || m.sequence == cp.store_sequence) {
     // This pool wrote the newest manifest (perhaps without recording it
-    // before a crash: then the next snapshot uploads a little again).
-    writer_epoch_ = m.epoch;
+    // before a crash: then the next snapshot uploads a little again), or
+    // restored from it and nobody has written since.
+    writer_epoch_ = ours ? m.epoch : m.epoch + 1;
     evictable_below_.store(cp.store_value_top, std::memory_order_release);
     return Status::Ok();
   }

@@ -105,6 +105,24 @@ TEST_F(EngineStoreTest, RestoreIntoAnEmptyPoolFetchesEachSmallValueWithOneRangeG
   EXPECT_EQ(Value(c.get(), "small/2999"), Content(2999, 1000 + 2999 % 7));
 }
 
+TEST_F(EngineStoreTest, ARestoredPoolCarriesOnBeforeItWritesAManifest) {
+  auto a = Open(a_.path(), &store_);
+  ASSERT_TRUE(PutString(a.get(), "k", "from a").ok());
+  ASSERT_TRUE(a->Snapshot().ok());
+  a.reset();
+  auto b = Open(b_.path(), &store_);  // restores, writes nothing
+  b.reset();
+  b = Open(b_.path(), &store_);  // the bucket has not moved on: b carries on
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(Value(b.get(), "k"), "from a");
+  ASSERT_TRUE(PutString(b.get(), "k", "from b").ok());
+  ASSERT_TRUE(b->Snapshot().ok());
+  b.reset();
+  Status s;
+  a = Open(a_.path(), &store_, 64 << 20, &s);  // a's manifest is no longer the newest
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+}
+
 TEST_F(EngineStoreTest, AnUnchangedEngineMakesNoRequests) {
   auto a = Open(a_.path(), &store_);
   ASSERT_TRUE(PutString(a.get(), "k", "v").ok());

@@ -26,16 +26,32 @@ int Fail(const std::string& what, const std::string& problem) {
   return 1;
 }
 
-// Opens `pool`; on failure prints one line and returns false.
-bool OpenPool(const std::string& pool, bool read_only, std::unique_ptr<Engine>* engine) {
+// An open pool and the object store it was opened with (the engine keeps a
+// pointer to the store: it is declared first so that it outlives the engine).
+struct OpenedPool {
+  std::unique_ptr<ObjectStore> store;
+  std::unique_ptr<Engine> engine;
+};
+
+// Opens `target`; on failure prints one line and returns false.
+bool OpenPool(const PoolTarget& target, bool read_only, OpenedPool* opened) {
+  StoreConfig config;
+  Status s = ParseStoreConfig(target.store, &config);
+  if (s.ok()) s = OpenObjectStore(config, &opened->store);
+  if (!s.ok()) {
+    Fail("store", s.message());
+    return false;
+  }
   OpenOptions options;
   options.read_only = read_only;
-  Status s = Engine::Open(pool, options, engine);
+  options.store = opened->store.get();
+  options.snapshot_interval_ms = 0;  // snapshots only when put/rm end (Filesystem::Shutdown)
+  s = Engine::Open(target.pool, options, &opened->engine);
   if (s.ok()) return true;
-  if (s.code() == Status::Code::kBusy) {
-    Fail(pool, "the pool is in use (mounted?): use `kvbos stat MOUNTPOINT`, or unmount it first");
+  if (s.code() == Status::Code::kBusy && s.message().find("another kvbos process") != std::string::npos) {
+    Fail(target.pool, "the pool is in use (mounted?): use `kvbos stat MOUNTPOINT`, or unmount it first");
   } else {
-    Fail(pool, s.ToString());
+    Fail(target.pool, s.ToString());
   }
   return false;
 }
@@ -69,9 +85,11 @@ std::string FormatTime(int64_t ns) {
 
 }  // namespace
 
-int PoolStat(const std::string& pool, const OutputFormat& format) {
-  std::unique_ptr<Engine> engine;
-  if (!OpenPool(pool, /*read_only=*/true, &engine)) return 1;
+int PoolStat(const PoolTarget& target, const OutputFormat& format) {
+  const std::string& pool = target.pool;
+  OpenedPool opened;
+  if (!OpenPool(target, /*read_only=*/true, &opened)) return 1;
+  Engine* engine = opened.engine.get();
   const EngineStats stats = engine->Stats();
   uint64_t keys = 0, live_bytes = 0, unknown = 0;
   Status s = engine->Scan("", [&](const Record& r) {
@@ -162,10 +180,10 @@ int PoolFsck(const std::string& pool, bool repair, const OutputFormat& format) {
   return status;
 }
 
-int PoolGet(const std::string& pool, const std::string& key) {
-  std::unique_ptr<Engine> engine;
-  if (!OpenPool(pool, /*read_only=*/true, &engine)) return 1;
-  kvbosfs::Filesystem fs(engine.get());
+int PoolGet(const PoolTarget& target, const std::string& key) {
+  OpenedPool opened;
+  if (!OpenPool(target, /*read_only=*/true, &opened)) return 1;
+  kvbosfs::Filesystem fs(opened.engine.get());
   kvbosfs::FileHandle* fh = nullptr;
   if (int err = fs.Open(PathOfKey(key), O_RDONLY, &fh); err != 0) return Fail(key, std::strerror(-err));
   std::string buf(1 << 20, '\0');
@@ -188,12 +206,13 @@ int PoolGet(const std::string& pool, const std::string& key) {
   return std::fflush(stdout) == 0 ? 0 : Fail("stdout", std::strerror(errno));
 }
 
-int PoolPut(const std::string& pool, const std::string& key, const std::string& file) {
+int PoolPut(const PoolTarget& target, const std::string& key, const std::string& file) {
+  const std::string& pool = target.pool;
   const int in = file == "-" ? 0 : open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return Fail(file, std::strerror(errno));
-  std::unique_ptr<Engine> engine;
-  if (!OpenPool(pool, /*read_only=*/false, &engine)) return 1;
-  kvbosfs::Filesystem fs(engine.get());
+  OpenedPool opened;
+  if (!OpenPool(target, /*read_only=*/false, &opened)) return 1;
+  kvbosfs::Filesystem fs(opened.engine.get());
   const kvbosfs::Caller caller{getuid(), getgid()};
   if (int err = fs.Init(caller, /*commit_interval_ms=*/0); err != 0) return Fail(pool, std::strerror(-err));
   const std::string path = PathOfKey(key);
@@ -229,10 +248,10 @@ int PoolPut(const std::string& pool, const std::string& key, const std::string& 
   return err == 0 ? 0 : Fail(key, std::strerror(-err));
 }
 
-int PoolRm(const std::string& pool, const std::string& key) {
-  std::unique_ptr<Engine> engine;
-  if (!OpenPool(pool, /*read_only=*/false, &engine)) return 1;
-  kvbosfs::Filesystem fs(engine.get());
+int PoolRm(const PoolTarget& target, const std::string& key) {
+  OpenedPool opened;
+  if (!OpenPool(target, /*read_only=*/false, &opened)) return 1;
+  kvbosfs::Filesystem fs(opened.engine.get());
   const std::string path = PathOfKey(key);
   int err = fs.Unlink(path);
   if (err == -EISDIR) err = fs.RmDir(path);
@@ -240,9 +259,11 @@ int PoolRm(const std::string& pool, const std::string& key) {
   return err == 0 ? 0 : Fail(key, std::strerror(-err));
 }
 
-int PoolLs(const std::string& pool, const std::string& prefix, const OutputFormat& format) {
-  std::unique_ptr<Engine> engine;
-  if (!OpenPool(pool, /*read_only=*/true, &engine)) return 1;
+int PoolLs(const PoolTarget& target, const std::string& prefix, const OutputFormat& format) {
+  const std::string& pool = target.pool;
+  OpenedPool opened;
+  if (!OpenPool(target, /*read_only=*/true, &opened)) return 1;
+  Engine* engine = opened.engine.get();
   nlohmann::json list = nlohmann::json::array();
   Status s = engine->Scan(prefix, [&](const Record& r) {
     if (r.key.empty()) return true;  // the root directory

@@ -12,24 +12,35 @@
 
 #include <string>
 
+#include "s3/store_config.h"
+
 namespace kvbos {
 
 struct OutputFormat {
   bool json = false;  // one JSON document on stdout instead of text for people
 };
 
-int PoolStat(const std::string& pool, const OutputFormat& format);
+// A pool, and the object store it snapshots to (as kvbosfs's -o store=...
+// options; empty: the pool alone). With a store, values that left the pool
+// are read back from it, and what put and rm change is uploaded before they
+// return.
+struct PoolTarget {
+  std::string pool;
+  StoreOptions store;
+};
+
+int PoolStat(const PoolTarget& target, const OutputFormat& format);
 int PoolFsck(const std::string& pool, bool repair, const OutputFormat& format);
 // Writes the value of `key` to stdout.
-int PoolGet(const std::string& pool, const std::string& key);
+int PoolGet(const PoolTarget& target, const std::string& key);
 // Stores the bytes of `file` ("-": stdin) under `key`, creating missing
 // parent directories (mode 0755) as mkdir -p does; the file gets mode 0644
 // and the caller's uid/gid.
-int PoolPut(const std::string& pool, const std::string& key, const std::string& file);
+int PoolPut(const PoolTarget& target, const std::string& key, const std::string& file);
 // Removes `key` (a file, or an empty directory "a/b/").
-int PoolRm(const std::string& pool, const std::string& key);
+int PoolRm(const PoolTarget& target, const std::string& key);
 // Lists every key starting with `prefix`, in key order: mode, size (bytes),
 // mtime and key per line, or a JSON array.
-int PoolLs(const std::string& pool, const std::string& prefix, const OutputFormat& format);
+int PoolLs(const PoolTarget& target, const std::string& prefix, const OutputFormat& format);
 
 }  // namespace kvbos

@@ -91,4 +91,15 @@ KT_MOUNT_POOL=$POOL_R kvbos_mount -o "store=file:$STORE"
 assert_eq "$(cat "$MNT/f")" "synced by kvbos sync" "a file restored from what kvbos sync stored"
 kvbos_unmount
 expect_errno "not a mounted kvbos" "$KVBOS" sync "$KT_TMP"
+
+# The restored pool holds f's key but not its bytes: kvbos reads them back with -o store=.
+expect_errno "no object store is configured" "$KVBOS" get "$POOL_R" f
+assert_eq "$("$KVBOS" get "$POOL_R" f -o "store=file:$STORE")" "synced by kvbos sync" "kvbos get -o store="
+printf 'put with a store\n' | run_ok "$KVBOS" put "$POOL_R" g -o "store=file:$STORE"
+POOL_S=$KT_FAST/s.pool
+make_pool 64M "$POOL_S"
+KT_MOUNT_POOL=$POOL_S kvbos_mount -o "store=file:$STORE"
+assert_eq "$(cat "$MNT/g")" "put with a store" "a key put with -o store= seen from another pool"
+kvbos_unmount
+expect_errno "not an object store option" "$KVBOS" get "$POOL_R" f -o "frobnicate=1"
 log "ok: kvbos sync, then kill -9: an empty pool restores the file from the store"
