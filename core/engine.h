@@ -200,9 +200,10 @@ class Engine {
     uint64_t bytes_checked = 0;
     uint64_t units_in_store = 0;  // units only in the object store: not checked
   };
-  // Checks a record's value against its checksums where the bytes are in
-  // the pool (the extent list, then every unit it names); Corruption naming
-  // the first unit that fails. Adds to *check.
+  // Checks a record's value against its checksums (the extent list, then
+  // every unit it names) where the bytes are in the pool, and, with an
+  // object store, by fetching the others; Corruption naming the first unit
+  // that fails. Adds to *check.
   virtual Status CheckValue(const Record& record, ValueCheck* check) = 0;
 
   // Durability -------------------------------------------------------------

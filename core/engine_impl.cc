@@ -409,12 +409,16 @@ Status EngineImpl::CheckValue(const Record& record, ValueCheck* check) {
   auto check_unit = [&](Address addr, uint64_t length, uint64_t checksum) {
     bool resident = false;
     KVBOS_RETURN_IF_ERROR(values_.CheckResidentUnit(addr, length, checksum, &resident));
-    if (resident) {
-      check->units_checked++;
-      check->bytes_checked += length;
-    } else {
+    if (!resident && store_ == nullptr) {
       check->units_in_store++;
+      return Status::Ok();
     }
+    if (!resident) {  // fetched whole and verified
+      std::string bytes(length, '\0');
+      KVBOS_RETURN_IF_ERROR(values_.ReadVerified(addr, length, checksum, addr, length, bytes.data()));
+    }
+    check->units_checked++;
+    check->bytes_checked += length;
     return Status::Ok();
   };
   KVBOS_RETURN_IF_ERROR(check_unit(record.value_addr, record.value_size, record.value_checksum));

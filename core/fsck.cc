@@ -242,6 +242,8 @@ Status Fsck(const std::string& path, const FsckOptions& options, FsckReport* rep
   std::unique_ptr<Engine> engine;
   OpenOptions open;
   open.read_only = true;
+  open.store = options.store;
+  open.snapshot_interval_ms = 0;
   Status s = Engine::Open(path, open, &engine);
   if (!s.ok()) {
     if (s.code() == Status::Code::kBusy || s.code() == Status::Code::kIOError) return s;

@@ -26,12 +26,16 @@
 #include <string>
 #include <vector>
 
+#include "core/object_store.h"
 #include "core/status.h"
 
 namespace kvbos {
 
 struct FsckOptions {
   bool repair = false;
+  // The pool's object store (not owned), or null. With it, value units that
+  // are only in the bucket are fetched (one range GET each) and checked too.
+  ObjectStore* store = nullptr;
   // Called as work progresses: done and total are key blocks plus live
   // records (total may grow once pass 2 knows the record count).
   std::function<void(uint64_t done, uint64_t total)> progress;

@@ -64,6 +64,8 @@ struct Checkpoint {
 };
 
 enum class FrameKind : uint8_t { kFree = 0, kValue = 1, kKey = 2 };
+// kUploaded is reserved: which blocks are in the bucket follows from the
+// checkpoint's store_* fields, not from the frame table.
 enum class FrameState : uint8_t { kFree = 0, kOpen = 1, kSealed = 2, kUploaded = 3 };
 
 // One entry per frame; for a value block only its first frame's entry is

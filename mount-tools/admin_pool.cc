@@ -33,15 +33,20 @@ struct OpenedPool {
   std::unique_ptr<Engine> engine;
 };
 
+// Opens the object store `options` name (null without store=); on failure
+// prints one line and returns false.
+bool OpenStore(const StoreOptions& options, std::unique_ptr<ObjectStore>* store) {
+  StoreConfig config;
+  Status s = ParseStoreConfig(options, &config);
+  if (s.ok()) s = OpenObjectStore(config, store);
+  if (!s.ok()) Fail("store", s.message());
+  return s.ok();
+}
+
 // Opens `target`; on failure prints one line and returns false.
 bool OpenPool(const PoolTarget& target, bool read_only, OpenedPool* opened) {
-  StoreConfig config;
-  Status s = ParseStoreConfig(target.store, &config);
-  if (s.ok()) s = OpenObjectStore(config, &opened->store);
-  if (!s.ok()) {
-    Fail("store", s.message());
-    return false;
-  }
+  if (!OpenStore(target.store, &opened->store)) return false;
+  Status s;
   OpenOptions options;
   options.read_only = read_only;
   options.store = opened->store.get();
@@ -134,9 +139,13 @@ int PoolStat(const PoolTarget& target, const OutputFormat& format) {
   return 0;
 }
 
-int PoolFsck(const std::string& pool, bool repair, const OutputFormat& format) {
+int PoolFsck(const PoolTarget& target, bool repair, const OutputFormat& format) {
+  const std::string& pool = target.pool;
+  std::unique_ptr<ObjectStore> store;
+  if (!OpenStore(target.store, &store)) return 8;
   FsckOptions options;
   options.repair = repair;
+  options.store = store.get();
   ProgressBar bar("fsck " + pool);
   if (!format.json) options.progress = [&](uint64_t done, uint64_t total) { bar.Update(done, total); };
   FsckReport report;

@@ -30,7 +30,8 @@ struct PoolTarget {
 };
 
 int PoolStat(const PoolTarget& target, const OutputFormat& format);
-int PoolFsck(const std::string& pool, bool repair, const OutputFormat& format);
+// With target.store, value units only in the bucket are fetched and checked.
+int PoolFsck(const PoolTarget& target, bool repair, const OutputFormat& format);
 // Writes the value of `key` to stdout.
 int PoolGet(const PoolTarget& target, const std::string& key);
 // Stores the bytes of `file` ("-": stdin) under `key`, creating missing

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   fsck->add_option("POOL", target, "The pool file")->required();
   fsck->add_flag("--repair", repair, "Drop torn tails of the open key block (nothing else)");
   fsck->add_flag("--json", format.json, "Print one JSON document");
+  fsck->add_option("-o", store_options, "Its object store, as kvbosfs -o: check the values only in the bucket too");
 
   auto* sync = app.add_subcommand("sync", "Block until everything written to a mounted file "
                                           "system is in its object store");
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
     const std::string option = store_options.substr(start, comma - start);
     if (!option.empty() && !kvbos::TakeStoreOption(option, &pool.store)) {
       std::cerr << "kvbos: -o " << option << ": not an object store option (see kvbos --help)\n";
-      return 2;
+      return fsck->parsed() ? 16 : 2;
     }
     start = comma + 1;
   }
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
     }
     return kvbos::PoolStat(pool, format);
   }
-  if (fsck->parsed()) return kvbos::PoolFsck(target, repair, format);
+  if (fsck->parsed()) return kvbos::PoolFsck(pool, repair, format);
   if (sync->parsed()) return kvbos::MountSync(target);
   if (get->parsed()) return kvbos::PoolGet(pool, key);
   if (put->parsed()) return kvbos::PoolPut(pool, key, file);

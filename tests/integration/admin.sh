@@ -102,4 +102,16 @@ KT_MOUNT_POOL=$POOL_S kvbos_mount -o "store=file:$STORE"
 assert_eq "$(cat "$MNT/g")" "put with a store" "a key put with -o store= seen from another pool"
 kvbos_unmount
 expect_errno "not an object store option" "$KVBOS" get "$POOL_R" f -o "frobnicate=1"
+
+# fsck of the restored pool: values only in the bucket are checked when -o store= is given.
+out=$("$KVBOS" fsck "$POOL_R") || fail "kvbos fsck of the restored pool: $out"
+[[ $out == *"only in the object store"* ]] || fail "kvbos fsck does not count values left in the store: $out"
+out=$("$KVBOS" fsck "$POOL_R" -o "store=file:$STORE") || fail "kvbos fsck -o store= of a clean bucket: $out"
+[[ $out == *clean* ]] || fail "kvbos fsck -o store=: $out"
+for obj in "$STORE"/values/*; do printf 'XXXXXXXXXXXXXXXX' | dd of="$obj" bs=1 seek=2 conv=notrunc status=none; done
+rc=0
+out=$("$KVBOS" fsck "$POOL_R" -o "store=file:$STORE") || rc=$?
+assert_eq "$rc" 4 "kvbos fsck -o store= exit status with damaged objects"
+[[ $out == *"values/0x"*"fail"*checksum* ]] || fail "kvbos fsck -o store= does not name the damaged object: $out"
+log "ok: fsck -o store= fetches and checks values in the bucket: $(grep damage <<<"$out" | head -n 1)"
 log "ok: kvbos sync, then kill -9: an empty pool restores the file from the store"
