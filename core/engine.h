@@ -86,6 +86,7 @@ struct EngineStats {
   uint64_t evictions = 0;            // value blocks that left the pool
   uint64_t cache_hits = 0;           // values read back: from the DRAM cache
   uint64_t cache_misses = 0;         // ... and fetched by range GET
+  uint64_t cache_bytes = 0;          // bytes the DRAM cache holds now
   StoreRequestCounts requests;       // every request this process made to the store
 };
 

@@ -494,6 +494,7 @@ EngineStats EngineImpl::Stats() const {
   if (const FetchCache* cache = values_.cache()) {
     s.cache_hits = cache->hits();
     s.cache_misses = cache->misses();
+    s.cache_bytes = cache->bytes();
   }
   return s;
 }

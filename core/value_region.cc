@@ -66,7 +66,7 @@ uint64_t ValueRegion::resident_blocks() const {
 
 void ValueRegion::PadToBlock() {
   const uint64_t top = this->top();
-  if (top % block_size_ != 0) SetTop(BlockOf(top) + block_size_);
+  if (top % block_size_ != 0) top_.store(BlockOf(top) + block_size_, std::memory_order_release);
 }
 
 bool ValueRegion::EvictOneLocked(Address below, Address keep) {

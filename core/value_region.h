@@ -53,8 +53,6 @@ class ValueRegion {
   uint64_t RoomInBlock() const { return block_size_ - (top() & (block_size_ - 1)); }
   // Moves top() to the next block boundary; the rest of the block stays unused.
   void PadToBlock();
-  // Sets top() (restore from a bucket: the next block after its values).
-  void SetTop(uint64_t top) { top_.store(top, std::memory_order_release); }
   // Appends `bytes` (at most RoomInBlock()) at top(), opening a block in a
   // free slot when top() is at a boundary. Slots may not reach the
   // `key_frames` frames at the top of the pool; blocks wholly below

@@ -59,9 +59,10 @@ int Filesystem::Open(std::string_view path, int flags, FileHandle** out) {
   if (int err = CheckPath(path); err != 0) return err;
   const std::string key = KeyOfPath(path);
   if ((flags & O_TRUNC) && engine_->read_only()) return -EROFS;
-  // A file that is not open yet has its extent list read with no lock held:
-  // with an object store that read may be a range GET, and neither other
-  // opens nor namespace changes may wait for it. Then, under the namespace
+  // A file with an extent list that is not open yet has the list read with no
+  // lock held: with an object store that read may be a range GET, and neither
+  // other opens nor namespace changes may wait for it. (An inline value's
+  // extent comes from the record itself: no read, no dance.) Then, under the namespace
   // lock and the open-file table's mutex, the stored record is checked to be
   // the one read (a writer may have released the file, or a rename moved
   // another file here, in between); if it is not, read again.
@@ -76,7 +77,8 @@ int Filesystem::Open(std::string_view path, int flags, FileHandle** out) {
     if (int e = Lookup(key, &node); e != 0) return e;
     if (node.is_dir()) return -EISDIR;
     if (!S_ISREG(node.record.attrs.mode)) return -EINVAL;
-    if (attempt < kOpenAttempts && open_files_.Find(key) == nullptr) {
+    if (node.record.has_extent_list() && attempt < kOpenAttempts &&
+        open_files_.Find(key) == nullptr) {
       ns.unlock();
       if (int e = Errno(engine_->LoadExtents(node.record, &extents)); e != 0) return e;
       prepared = true;
@@ -86,7 +88,7 @@ int Filesystem::Open(std::string_view path, int flags, FileHandle** out) {
       Node now;
       if (int e = Lookup(key, &now); e != 0) return e;
       if (!S_ISREG(now.record.attrs.mode)) return now.is_dir() ? -EISDIR : -EINVAL;
-      if (!prepared) {  // open a moment ago, or out of attempts: read under the mutex
+      if (!prepared) {  // inline, open a moment ago, or out of attempts: load here
         f->attrs = now.record.attrs;
         return Errno(engine_->LoadExtents(now.record, &f->extents));
       }

@@ -27,6 +27,7 @@ nlohmann::json StoreStatsJson(const kvbos::EngineStats& s) {
       {"evictions", s.evictions},
       {"cache_hits", s.cache_hits},
       {"cache_misses", s.cache_misses},
+      {"cache_bytes", s.cache_bytes},
       {"requests",
        {{"put", s.requests.puts},
         {"get", s.requests.gets},
